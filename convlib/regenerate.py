@@ -1,0 +1,61 @@
+"""Re-execute chapters in place with a chosen run profile, for instructors.
+
+    python -m convlib.regenerate --profile cpu                      # every chapter
+    python -m convlib.regenerate --profile full lessons/09-*.ipynb  # some chapters
+    CNN_BOOK_DATA=/path/to/datasets python -m convlib.regenerate --profile cpu
+
+Each notebook is run top to bottom by a fresh kernel in the lessons/ folder and
+saved with its new outputs; the time each one took is printed. A notebook whose
+cell fails is left unchanged on disk and the command exits non-zero.
+"""
+import argparse
+import os
+import sys
+import time
+from pathlib import Path
+
+PROFILES = ("quick", "cpu", "full")
+LESSONS = Path(__file__).resolve().parent.parent / "lessons"
+
+
+def regenerate(path, profile, timeout=3600):
+    import nbformat
+    from nbclient import NotebookClient
+
+    path = Path(path)
+    nb = nbformat.read(path, as_version=4)
+    os.environ["CNN_BOOK_PROFILE"] = profile
+    os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
+    start = time.perf_counter()
+    NotebookClient(nb, timeout=timeout, kernel_name="python3",
+                   resources={"metadata": {"path": str(path.parent)}}).execute()
+    for cell in nb.cells:  # per-cell timestamps would make every run a diff
+        cell.metadata.pop("execution", None)
+    nbformat.write(nb, path)
+    return time.perf_counter() - start
+
+
+def main(argv=None):
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("notebooks", nargs="*", help="notebooks to run (default: every lessons/*.ipynb)")
+    parser.add_argument("--profile", choices=PROFILES, required=True,
+                        help="run profile the chapters read from CNN_BOOK_PROFILE")
+    args = parser.parse_args(argv)
+    notebooks = args.notebooks or sorted(str(p) for p in LESSONS.glob("*.ipynb"))
+    failed = []
+    for nb in notebooks:
+        if not Path(nb).is_file():
+            parser.error(f"no such notebook: {nb}")
+        try:
+            print(f"{nb}: {regenerate(nb, args.profile):.1f} s", flush=True)
+        except Exception as exc:  # report and go on with the other chapters
+            print(f"{nb}: FAILED ({type(exc).__name__}: {str(exc).splitlines()[0] if str(exc) else ''})", flush=True)
+            failed.append(nb)
+    if failed:
+        print(f"{len(failed)} notebook(s) failed and were left unchanged: {', '.join(failed)}", file=sys.stderr)
+        return 1
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
