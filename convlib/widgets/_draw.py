@@ -26,7 +26,7 @@ from matplotlib.animation import FuncAnimation
 from matplotlib.patches import Rectangle
 
 # Small defaults keep embedded animations light (a few kB per frame).
-DPI = 64
+DPI = 60
 HIGHLIGHT = "#d62728"   # window outline (red)
 CURRENT = "#1f77b4"     # the output cell being written (blue)
 PAD_FACE = "#d9d9d9"    # padding cells (light grey)
@@ -59,8 +59,7 @@ def draw_grid(ax, values, *, title=None, highlight=(), highlight_color=HIGHLIGHT
         lo, hi = (finite.min(), finite.max()) if finite.size else (0.0, 1.0)
         vmin = lo if vmin is None else vmin
         vmax = (hi if hi > lo else lo + 1) if vmax is None else vmax
-    cm = plt.get_cmap(cmap).copy()
-    cm.set_bad("white")
+    cm = plt.get_cmap(cmap).with_extremes(bad="white")
     image = ax.imshow(shown, cmap=cm, vmin=vmin, vmax=vmax, interpolation="nearest")
     h, w = values.shape
     if grey is not None:
@@ -111,13 +110,15 @@ def frame_indices(total, max_frames=30):
     return sorted(set(np.linspace(0, total - 1, max_frames).round().astype(int).tolist()))
 
 
-def animate(fig, draw_frame, frames, interval=700, frame_format="png", close=True):
+def animate(fig, draw_frame, frames, interval=700, frame_format="png", close=True, colors=True):
     """Turn a per-frame draw function into a JavaScript animation (the static twin).
 
     draw_frame(k) must redraw the whole figure for frame k (clear its axes first).
     `frames` is a count or a sequence passed to FuncAnimation. Returns an
     IPython.display.HTML object holding FuncAnimation(...).to_jshtml(); the figure
-    is closed so that it does not also appear as a still image.
+    is closed so that it does not also appear as a still image. With colors=True,
+    PNG frames are re-encoded with a 64-colour palette to keep pages light (use
+    frame_format="jpeg" for photos instead).
     """
     from IPython.display import HTML
 
@@ -126,10 +127,87 @@ def animate(fig, draw_frame, frames, interval=700, frame_format="png", close=Tru
         html = anim.to_jshtml(default_mode="once")
     if close:
         plt.close(fig)
+    if frame_format == "png" and colors:
+        html = _PNG_FRAME.sub(lambda m: m.group(1) + _quantize_png(m.group(2)) + '"', html)
     return HTML(html)
+
+
+_PNG_FRAME = re.compile(r'(frames\[\d+\] = "data:image/png;base64,)([^"]*)"')
+
+
+def _quantize_png(b64):
+    """Re-encode one embedded PNG frame with an adaptive palette (about 4x smaller;
+    drawings of grids need few colours)."""
+    import base64
+    import io
+
+    from PIL import Image
+
+    image = Image.open(io.BytesIO(base64.b64decode(b64.replace("\\\n", "")))).convert("RGB")
+    buffer = io.BytesIO()
+    image.quantize(colors=_COLORS).save(buffer, format="png", optimize=True)
+    return base64.b64encode(buffer.getvalue()).decode("ascii")
+
+
+_COLORS = 64
 
 
 def count_frames(html):
     """Number of embedded frames in a to_jshtml() string (or an HTML object)."""
     text = getattr(html, "data", html)
     return len(re.findall(r'frames\[\d+\] = "data:image/', text))
+
+
+class Explorer:
+    """Shell shared by the widgets: controls + a figure redrawn from a state.
+
+    Subclasses set `self.controls` (name -> ipywidget), then call `self._build(rows)`.
+    They implement `compute_state()` (ask convlib for the numbers, from the controls'
+    values) and `draw(fig, state)` (the same function the static twin uses).
+    After every change: `self.state` is the state shown, `self.figure` the figure
+    drawn, and `self.message.value` holds an error text ('' when all is well).
+    Display the explorer in a notebook as the last expression of a cell.
+    """
+
+    figsize = (8, 2.6)
+
+    def _build(self, rows):
+        import ipywidgets as widgets
+
+        self.output = widgets.Output()
+        self.message = widgets.HTML("")
+        self.state, self.figure = None, None
+        self._busy = False
+        self.box = widgets.VBox([*(widgets.HBox(list(r)) for r in rows), self.message, self.output])
+        for w in self.controls.values():
+            w.observe(self.refresh, names="value")
+        self.refresh()
+
+    def _repr_mimebundle_(self, **kwargs):
+        return self.box._repr_mimebundle_(**kwargs)
+
+    def refresh(self, change=None):
+        """Recompute the state from the controls and redraw (called on every change)."""
+        if self._busy:
+            return
+        self._busy = True
+        try:
+            try:
+                state = self.compute_state()
+            except ValueError as exc:  # e.g. a kernel larger than the padded input
+                self.message.value = f"<span style='color:#b00'>{exc}</span>"
+                return
+            self.message.value = ""
+            self.state = state
+            fig = plt.figure(figsize=self.figsize, dpi=DPI)
+            self.draw(fig, state)
+            self.figure = fig
+            from IPython import get_ipython
+            if get_ipython() is not None:  # in a notebook; elsewhere (tests) just keep the figure
+                from IPython.display import display
+                self.output.clear_output(wait=True)
+                with self.output:
+                    display(fig)
+            plt.close(fig)
+        finally:
+            self._busy = False

@@ -1,0 +1,149 @@
+"""Widgets: drive the controls as a reader would (set .value) and check that what the
+widget shows equals convlib's numbers, the curriculum's worked examples and SciPy;
+check that each static twin is a JavaScript animation with the expected frames."""
+import matplotlib
+
+matplotlib.use("Agg")
+
+import numpy as np  # noqa: E402
+import pytest  # noqa: E402
+from scipy import signal  # noqa: E402
+
+import convlib  # noqa: E402
+from convlib.widgets import count_frames, frame_indices, window_cells  # noqa: E402
+from convlib.widgets.sliding import (  # noqa: E402
+    sliding_filter_animation,
+    sliding_filter_explorer,
+    sliding_state,
+)
+
+EXAMPLE_X = np.array([[7, 2, 3, 3, 8], [4, 5, 3, 8, 4], [3, 3, 2, 8, 4], [2, 8, 7, 2, 7], [5, 4, 4, 5, 4]])
+EXAMPLE_OUT = np.array([[6, -9, -8], [-3, -2, -3], [-3, 0, -2]])  # curriculum item 2
+
+
+def shown_numbers(ax):
+    """The numbers written on a grid panel, in row-major order."""
+    return [float(t.get_text()) for t in ax.texts]
+
+
+# ---------------------------------------------------------------- shared helpers
+
+def test_window_cells_follow_strides_and_dilation():
+    # output cell (1, 2) of a 2x2 kernel, strides (2, 3), dilation (1, 2):
+    # rows 2, 3 and columns 6, 8
+    assert window_cells(1, 2, (2, 2), (2, 3), (1, 2)) == [(2, 6), (2, 8), (3, 6), (3, 8)]
+
+
+def test_frame_indices_keep_first_and_last():
+    assert frame_indices(5, 30) == [0, 1, 2, 3, 4]
+    idx = frame_indices(100, 10)
+    assert idx[0] == 0 and idx[-1] == 99 and len(idx) == 10
+
+
+# ---------------------------------------------------------------- sliding explorer
+
+def test_sliding_explorer_starts_on_the_curriculum_example():
+    e = sliding_filter_explorer(EXAMPLE_X, "vertical_edge")
+    np.testing.assert_array_equal(e.state["output"], EXAMPLE_OUT)
+    # top-left: 7 + 4 + 3 - 3 - 3 - 2 = 6, shown in the products panel's sum and the output
+    assert e.state["value"] == 6
+    assert shown_numbers(e.figure.axes[3]) == [6]
+
+
+def test_sliding_explorer_steps_fill_the_output():
+    e = sliding_filter_explorer(EXAMPLE_X, "vertical_edge")
+    for step in range(9):
+        e.controls["step"].value = step
+        i, j = divmod(step, 3)
+        assert (e.state["i"], e.state["j"]) == (i, j)
+        assert e.state["value"] == EXAMPLE_OUT[i, j]
+        assert e.state["products"].sum() == EXAMPLE_OUT[i, j]
+        # the output panel shows exactly the cells computed so far
+        assert shown_numbers(e.figure.axes[3]) == EXAMPLE_OUT.ravel()[: step + 1].tolist()
+        # the window outlines the patch the products came from
+        np.testing.assert_array_equal(e.state["patch"], EXAMPLE_X[i:i + 3, j:j + 3])
+
+
+@pytest.mark.parametrize("kernel_name", ["sobel_x", "sharpen", "laplacian", "edge_diagonal"])
+@pytest.mark.parametrize("strides,padding,dilation", [((1, 1), "valid", 1), ((2, 1), "same", 1),
+                                                      ((1, 2), 1, 2), ((2, 2), "full", 1)])
+def test_sliding_explorer_controls_agree_with_conv2d(kernel_name, strides, padding, dilation):
+    e = sliding_filter_explorer()
+    c = e.controls
+    c["input"].value = "photo crop 8x8"
+    c["kernel"].value = kernel_name
+    c["strides_rows"].value, c["strides_cols"].value = strides
+    c["padding"].value = padding
+    c["dilation_rate"].value = dilation
+    x = e.inputs["photo crop 8x8"]
+    expected = convlib.conv2d(x, convlib.kernel(kernel_name), strides=strides, padding=padding,
+                              dilation_rate=dilation)
+    np.testing.assert_allclose(e.state["output"], expected)
+    assert c["step"].max == expected.size - 1
+    c["step"].value = c["step"].max
+    np.testing.assert_allclose(shown_numbers(e.figure.axes[3]), np.round(expected.ravel(), 2), atol=0.006)
+    assert e.message.value == ""
+
+
+def test_sliding_explorer_custom_kernel_is_true_convolution_of_flipped_kernel():
+    # Independent reference: SciPy's true convolution with the flipped kernel equals
+    # the cross-correlation the explorer shows.
+    e = sliding_filter_explorer(EXAMPLE_X, [[0, 1, 2], [2, 2, 0], [0, 1, 2]])
+    assert e.controls["kernel"].value == "custom"
+    e.controls["input"].value = "your x"
+    k = np.array([[1, 2, 0], [0, 3, 1], [-1, 0, 2]], dtype=float)
+    for row, values in zip(e.custom_cells, k):
+        for cell, v in zip(row, values):
+            cell.value = v
+    np.testing.assert_allclose(e.state["output"], signal.convolve2d(EXAMPLE_X, k[::-1, ::-1], mode="valid"))
+
+
+def test_sliding_explorer_curriculum_third_example():
+    x = [[3, 3, 2, 1, 0], [0, 0, 1, 3, 1], [3, 1, 2, 2, 3], [2, 0, 0, 2, 2], [2, 0, 0, 0, 1]]
+    e = sliding_filter_explorer(x, [[0, 1, 2], [2, 2, 0], [0, 1, 2]])
+    e.controls["step"].value = 8
+    assert shown_numbers(e.figure.axes[3]) == [12, 12, 17, 10, 17, 19, 9, 6, 14]
+
+
+def test_sliding_explorer_reports_an_impossible_setting_instead_of_failing():
+    e = sliding_filter_explorer(EXAMPLE_X, "sharpen")
+    e.controls["dilation_rate"].value = 3       # span 7 > 5
+    assert "larger than the padded input" in e.message.value
+    e.controls["padding"].value = "same"        # fixed again
+    assert e.message.value == ""
+    assert e.state["output"].shape == (5, 5)
+
+
+def test_sliding_explorer_padding_cells_are_zero_and_marked():
+    e = sliding_filter_explorer(EXAMPLE_X, "sharpen", padding=1)
+    s = e.state
+    assert s["padded"].shape == (7, 7) and s["pad_mask"].sum() == 49 - 25
+    assert np.all(s["padded"][s["pad_mask"]] == 0)
+    # top-left cell with padding 1: 5*7 - 2 - 4 = 29
+    assert s["value"] == 29
+
+
+def test_sliding_state_rejects_a_step_past_the_end():
+    with pytest.raises(ValueError, match=r"step must be between 0 and 8 .*got 9"):
+        sliding_state(EXAMPLE_X, "vertical_edge", step=9)
+
+
+def test_sliding_state_rejects_non_2d_input():
+    with pytest.raises(ValueError, match=r"x must be a 2-D .*shape \(2, 5, 5\)"):
+        sliding_state(np.zeros((2, 5, 5)), "vertical_edge")
+
+
+def test_sliding_state_rejects_non_2d_kernel():
+    with pytest.raises(ValueError, match=r"kernel must be a 2-D .*shape \(3,\)"):
+        sliding_state(EXAMPLE_X, [1, 0, -1])
+
+
+def test_sliding_twin_has_one_frame_per_window_position():
+    html = sliding_filter_animation(EXAMPLE_X, "vertical_edge")
+    assert "<script" in html.data and count_frames(html) == 9
+
+
+def test_sliding_twin_caps_the_frames():
+    x = np.arange(100).reshape(10, 10)
+    html = sliding_filter_animation(x, "box_blur", max_frames=12)
+    assert count_frames(html) == 12
