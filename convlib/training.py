@@ -1,0 +1,122 @@
+"""Helpers the Keras chapters share: banner, seeds, timed fit with a run card, history plots.
+
+Every training cell of the book ends with a *run card*: the profile, the data
+source and size, the epochs, the wall time and the final metrics, so a reader
+always knows what produced the numbers shown.
+"""
+import dataclasses
+import os
+import platform
+import time
+
+import numpy as np
+
+from .data import DATA_ENV_VAR
+from .profiles import get_profile
+
+
+def setup(seed=0, profile=None):
+    """Fix all random seeds (Python, NumPy, the backend), print the profile banner, return the profile."""
+    import keras
+
+    profile = get_profile(profile) if not hasattr(profile, "name") else profile
+    keras.utils.set_random_seed(seed)
+    print(profile.banner())
+    print(f"  data folder ({DATA_ENV_VAR}): {os.environ.get(DATA_ENV_VAR) or 'not set'}")
+    print(f"  Keras {keras.__version__}, backend {keras.backend.backend()}, random seed {seed}")
+    return profile
+
+
+@dataclasses.dataclass
+class RunResult:
+    """What a timed fit returns: the history dict, wall time, epochs run and test metrics."""
+
+    name: str
+    history: dict
+    wall_time_s: float
+    epochs_requested: int
+    epochs_run: int
+    test_metrics: dict
+
+    @property
+    def test_accuracy(self):
+        return self.test_metrics.get("accuracy", float("nan"))
+
+
+def run_card(result, profile, data_description, extra=None):
+    """Print the run card of a finished training run."""
+    cores = os.cpu_count()
+    last = {k: v[-1] for k, v in result.history.items() if v}
+    lines = [
+        f"Run card: {result.name}",
+        f"  profile      : {profile.name}",
+        f"  data         : {data_description}",
+        f"  epochs       : {result.epochs_run} run of {result.epochs_requested} requested",
+        f"  wall time    : {result.wall_time_s:.1f} s on {platform.machine()} with {cores} CPU cores visible",
+        "  last epoch   : " + ", ".join(f"{k} {v:.4f}" for k, v in sorted(last.items()) if k != "learning_rate"),
+        "  test         : " + ", ".join(f"{k} {v:.4f}" for k, v in result.test_metrics.items()),
+    ]
+    for key, value in (extra or {}).items():
+        lines.append(f"  {key:<13}: {value}")
+    print("\n".join(lines))
+
+
+def timed_fit(model, x, y, *, name, profile, data_description, role, x_test, y_test,
+              epochs=None, callbacks=None, restore=None, card_extra=None, **fit_kwargs):
+    """model.fit with verbose=2, timed; evaluate on the test set; print the run card.
+
+    `role` picks the epochs from the profile unless `epochs` is given.
+    `restore` is an optional path to reload weights from after training (for
+    example the best checkpoint) before evaluating.
+    """
+    epochs = profile.epochs_for(role) if epochs is None else epochs
+    fit_kwargs.setdefault("batch_size", profile.batch_size)
+    fit_kwargs.setdefault("verbose", 2)
+    start = time.perf_counter()
+    history = model.fit(x, y, epochs=epochs, callbacks=callbacks, **fit_kwargs)
+    wall = time.perf_counter() - start
+    if restore is not None:
+        model.load_weights(restore)
+    scores = model.evaluate(x_test, y_test, verbose=0, return_dict=True)
+    hist = {k: [float(v) for v in vals] for k, vals in history.history.items()}
+    result = RunResult(name, hist, wall, epochs, len(next(iter(hist.values()), [])),
+                       {k: float(v) for k, v in scores.items()})
+    run_card(result, profile, data_description, card_extra)
+    return result
+
+
+def standard_callbacks(checkpoint_path, monitor="val_accuracy", patience=4, lr_patience=2, lr_factor=0.5,
+                       min_lr=1e-5):
+    """ModelCheckpoint (best only), EarlyStopping and ReduceLROnPlateau, all watching `monitor`."""
+    import keras
+
+    mode = "max" if "acc" in monitor else "min"
+    return [
+        keras.callbacks.ModelCheckpoint(str(checkpoint_path), monitor=monitor, mode=mode, save_best_only=True),
+        keras.callbacks.EarlyStopping(monitor=monitor, mode=mode, patience=patience, restore_best_weights=True),
+        keras.callbacks.ReduceLROnPlateau(monitor=monitor, mode=mode, factor=lr_factor, patience=lr_patience,
+                                          min_lr=min_lr),
+    ]
+
+
+def plot_history(results, metrics=("loss", "accuracy"), figsize=(9, 3.2)):
+    """Training (solid) and validation (dashed) curves for one or more RunResults."""
+    import matplotlib.pyplot as plt
+
+    results = [results] if isinstance(results, RunResult) else list(results)
+    fig, axes = plt.subplots(1, len(metrics), figsize=figsize, dpi=75)
+    axes = np.atleast_1d(axes)
+    for ax, metric in zip(axes, metrics):
+        for i, r in enumerate(results):
+            colour = f"C{i}"
+            epochs = np.arange(1, len(r.history.get(metric, [])) + 1)
+            if metric in r.history:
+                ax.plot(epochs, r.history[metric], "-o", ms=3, color=colour, label=f"{r.name} (train)")
+            if "val_" + metric in r.history:
+                ax.plot(epochs, r.history["val_" + metric], "--s", ms=3, color=colour, label=f"{r.name} (validation)")
+        ax.set_xlabel("epoch")
+        ax.set_title(metric)
+        ax.grid(alpha=0.3)
+    axes[0].legend(fontsize=7)
+    fig.tight_layout()
+    return fig
