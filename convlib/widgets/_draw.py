@@ -184,7 +184,11 @@ class Explorer:
         self.refresh()
 
     def _repr_mimebundle_(self, **kwargs):
-        return self.box._repr_mimebundle_(**kwargs)
+        bundle = self.box._repr_mimebundle_(**kwargs)
+        # What a page without a running kernel shows instead of the live controls.
+        bundle["text/plain"] = (f"[{type(self).__name__}: interactive; run the notebook to use "
+                                "the controls. The animation on this page shows the same drawing.]")
+        return bundle
 
     def refresh(self, change=None):
         """Recompute the state from the controls and redraw (called on every change)."""
