@@ -12,7 +12,7 @@ Where the data comes from, in order:
      ``mnist.npz`` (checked against its published sha256);
    * ``cifar10-jpg/`` or ``cifar10/``: class-per-folder image trees
      ``train/<class>/*.jpg`` and ``test/<class>/*.jpg``, as folders or inside
-     ``.tar.gz`` archives, or Keras' ``cifar-10-python.tar.gz`` (md5-checked);
+     ``.tar.gz`` archives, or Keras' ``cifar-10-python.tar.gz`` (sha256-checked);
    * ``cats-vs-dogs/`` or ``cats_and_dogs_filtered/``: ``train/{cats,dogs}``
      and ``validation/{cats,dogs}`` trees of JPEGs (folder or ``.tar.gz``).
 
@@ -47,6 +47,8 @@ DATA_ENV_VAR = "CNN_BOOK_DATA"
 MNIST_NPZ_URL = "https://storage.googleapis.com/tensorflow/tf-keras-datasets/mnist.npz"
 MNIST_NPZ_SHA256 = "731c5ac602752760c8e48fbffcf8c3b850d9dc2a2aedcf2cc48468fc17b673d1"
 CIFAR10_URL = "https://www.cs.toronto.edu/~kriz/cifar-10-python.tar.gz"
+# sha256 as in Keras' own keras.datasets.cifar10 source; the md5 is the value published on the CIFAR page.
+CIFAR10_SHA256 = "6d958be074577803d12ecdefd02955f39262c83c16fe9348329d7fe0b5c001ce"
 CIFAR10_MD5 = "c58f30108f718f92721af3b95e74349a"
 CATS_DOGS_URL = "https://storage.googleapis.com/mledu-datasets/cats_and_dogs_filtered.zip"
 
@@ -430,9 +432,9 @@ def read_image_tree(source, split, class_names=None, image_size=None, max_per_cl
 # --------------------------------------------------------------------------- CIFAR-10
 
 def read_cifar10_python(archive_path, check_hash=True):
-    """Read Keras' cifar-10-python.tar.gz. The md5 is checked BEFORE anything is unpickled."""
+    """Read Keras' cifar-10-python.tar.gz. Its sha256 is checked BEFORE anything is unpickled."""
     if check_hash:
-        verify_file(archive_path, CIFAR10_MD5)
+        verify_file(archive_path, CIFAR10_SHA256)
     xs, ys = {"train": [], "test": []}, {"train": [], "test": []}
     try:
         with tarfile.open(archive_path, "r:gz") as tar:
@@ -476,7 +478,7 @@ def load_cifar10(profile=None, data_dir_=None, seed=0, download=True):
 
     Local forms: ``cifar10-jpg/cifar10_jpg_{train,test}.tar.gz`` or a
     ``cifar10/{train,test}/<class>/*.jpg`` tree (JPEG copies are lossy: the
-    source string says so), or ``cifar-10-python.tar.gz`` (md5-checked).
+    source string says so), or ``cifar-10-python.tar.gz`` (sha256-checked).
     """
     profile = get_profile(profile) if not hasattr(profile, "name") else profile
     per_class = None if profile.train_size is None else -(-profile.train_size // 10)
@@ -498,13 +500,13 @@ def load_cifar10(profile=None, data_dir_=None, seed=0, download=True):
                 return _finish(ds, profile, seed)
             if (folder / "cifar-10-python.tar.gz").is_file():
                 ds = Dataset(*read_cifar10_python(folder / "cifar-10-python.tar.gz"), CIFAR10_CLASSES,
-                             f"CIFAR-10, python batches in {folder} (md5 checked)")
+                             f"CIFAR-10, python batches in {folder} (sha256 checked)")
                 return _finish(ds, profile, seed)
         tried.append(f"{DATA_ENV_VAR}={root} (no cifar10-jpg/ archives, cifar10/ tree or cifar-10-python.tar.gz)")
     if download:
         try:
-            path = _keras_file("cifar-10-python.tar.gz", CIFAR10_URL, CIFAR10_MD5)
-            ds = Dataset(*read_cifar10_python(path), CIFAR10_CLASSES, "CIFAR-10, Keras download (md5 checked)")
+            path = _keras_file("cifar-10-python.tar.gz", CIFAR10_URL, CIFAR10_SHA256)
+            ds = Dataset(*read_cifar10_python(path), CIFAR10_CLASSES, "CIFAR-10, Keras download (sha256 checked)")
             return _finish(ds, profile, seed)
         except DataFormatError:
             raise

@@ -193,7 +193,7 @@ def test_cifar_python_archive(tmp_path):
     np.testing.assert_array_equal(y_te, [0, 1, 2, 3, 9])
     # With the hash check on, a file that is not the published archive is refused before unpickling.
     cifar_archive(tmp_path / "evil.tar.gz", {"data_batch_1": Boom(), "test_batch": batch})
-    with pytest.raises(data.DataFormatError, match="md5 is .* expected c58f3010"):
+    with pytest.raises(data.DataFormatError, match="sha256 is .* expected 6d958be0"):
         data.read_cifar10_python(tmp_path / "evil.tar.gz")
     (tmp_path / "broken.tar.gz").write_bytes((tmp_path / "c.tar.gz").read_bytes()[:100])
     with pytest.raises(data.DataFormatError, match="corrupt CIFAR-10 archive"):
@@ -313,3 +313,14 @@ def test_sample_photos_are_rgb():
     photos = data.sample_photos()
     assert set(photos) >= {"cat", "astronaut"}
     assert all(p.ndim == 3 and p.shape[2] == 3 and p.dtype == np.uint8 for p in photos.values())
+
+
+def test_published_hashes_are_the_ones_keras_itself_checks():
+    import inspect
+
+    from keras.src.datasets import cifar10, mnist
+
+    assert data.MNIST_NPZ_SHA256 in inspect.getsource(mnist)
+    assert data.CIFAR10_SHA256 in inspect.getsource(cifar10)
+    assert data.CIFAR10_URL in inspect.getsource(cifar10)
+    assert data.MNIST_NPZ_URL.rsplit("/", 1)[0] in inspect.getsource(mnist)
