@@ -151,6 +151,19 @@ def data_dir(value=None):
     return path
 
 
+def _display(path, root):
+    """Show a path under the data folder as $CNN_BOOK_DATA/..., so run cards do not expose local paths."""
+    path = Path(path)
+    env = os.environ.get(DATA_ENV_VAR)
+    if root is not None and env and Path(env).expanduser() == root:
+        try:
+            rel = path.relative_to(root).as_posix()
+            return f"${DATA_ENV_VAR}" + ("" if rel == "." else "/" + rel)
+        except ValueError:
+            pass
+    return str(path)
+
+
 def subset(x, y, n, seed=0):
     """A reproducible random subset of n examples (all of them if n is None or >= len)."""
     if n is None or n >= len(x):
@@ -309,11 +322,11 @@ def load_mnist(profile=None, data_dir_=None, seed=0, download=True):
             if all(_find(folder, s) for s in MNIST_FILES.values()):
                 arrays = read_mnist_idx(folder)
                 return _finish(Dataset(**arrays, class_names=tuple(str(i) for i in range(10)),
-                                       source=f"MNIST, IDX files in {folder}"), profile, seed)
+                                       source=f"MNIST, IDX files in {_display(folder, root)}"), profile, seed)
             if (folder / "mnist.npz").is_file():
                 arrays = read_mnist_npz(folder / "mnist.npz")
                 return _finish(Dataset(**arrays, class_names=tuple(str(i) for i in range(10)),
-                                       source=f"MNIST, Keras mnist.npz in {folder}"), profile, seed)
+                                       source=f"MNIST, Keras mnist.npz in {_display(folder, root)}"), profile, seed)
         tried.append(f"{DATA_ENV_VAR}={root} (no mnist/ IDX files or mnist.npz)")
     if download:
         try:
@@ -494,13 +507,13 @@ def load_cifar10(profile=None, data_dir_=None, seed=0, download=True):
                 x_tr, y_tr, _ = read_image_tree(sources[0], "train", CIFAR10_CLASSES, None, per_class, seed)
                 x_te, y_te, _ = read_image_tree(sources[1], "test", CIFAR10_CLASSES, None, per_class_test, seed + 1)
                 ds = Dataset(x_tr, y_tr, x_te, y_te, CIFAR10_CLASSES,
-                             f"CIFAR-10 as JPEG files in {folder}{'' if per_class is None else f', at most {per_class}/{per_class_test} per class for the {profile.name} profile'} (lossy JPEG re-encoding: pixels differ "
+                             f"CIFAR-10 as JPEG files in {_display(folder, root)}{'' if per_class is None else f', at most {per_class}/{per_class_test} per class for the {profile.name} profile'} (lossy JPEG re-encoding: pixels differ "
                              "slightly from the original CIFAR-10, so accuracies are close to but not "
                              "exactly comparable with keras.datasets.cifar10)")
                 return _finish(ds, profile, seed)
             if (folder / "cifar-10-python.tar.gz").is_file():
                 ds = Dataset(*read_cifar10_python(folder / "cifar-10-python.tar.gz"), CIFAR10_CLASSES,
-                             f"CIFAR-10, python batches in {folder} (sha256 checked)")
+                             f"CIFAR-10, python batches in {_display(folder, root)} (sha256 checked)")
                 return _finish(ds, profile, seed)
         tried.append(f"{DATA_ENV_VAR}={root} (no cifar10-jpg/ archives, cifar10/ tree or cifar-10-python.tar.gz)")
     if download:
@@ -547,7 +560,7 @@ def load_cats_vs_dogs(profile=None, data_dir_=None, image_size=None, seed=0, dow
         x_va, y_va, _ = read_image_tree(c, "validation", CATS_DOGS_CLASSES, size, per_class_val, seed + 1)
         note = "" if per_class is None else f", at most {per_class}/{per_class_val} per class for the {profile.name} profile"
         ds = Dataset(x_tr, y_tr, x_va, y_va, CATS_DOGS_CLASSES,
-                     f"cats vs dogs photos in {c}, resized to {size}x{size}{note}", test_name="validation")
+                     f"cats vs dogs photos in {_display(c, root)}, resized to {size}x{size}{note}", test_name="validation")
         return _finish(ds, profile, seed)
 
     def is_tree(c):

@@ -115,6 +115,7 @@ def test_load_mnist_reads_the_environment_variable_and_subsets(tmp_path, offline
     ds = data.load_mnist(QUICK)
     assert (len(ds.x_train), len(ds.x_test)) == (QUICK.train_size, QUICK.test_size)
     assert "subset for the quick profile from 1,500/700" in ds.source
+    assert ds.source.startswith("MNIST, IDX files in $CNN_BOOK_DATA/mnist")  # no local path in run cards
     again = data.load_mnist(QUICK)
     np.testing.assert_array_equal(ds.y_train, again.y_train)  # reproducible subset
 
