@@ -67,6 +67,18 @@ def test_conv2d_matches_tf_nn_conv2d(case):
     np.testing.assert_allclose(got, expected, rtol=1e-4, atol=1e-4)
 
 
+def test_tf_onednn_case():
+    # Found by the property test above: one column, a kernel two columns wide, strides (1, 2),
+    # 'same'. Keras pads one column on the right, so each output is x * k[0, 0]. TensorFlow's
+    # oneDNN kernel returned zeros here; its reference kernel (used by these tests) and convlib
+    # both give the hand result.
+    x = np.array([0.5, -2.0, 3.0, 1.5], dtype=np.float32).reshape(2, 2, 1, 1)
+    k = np.array([-0.5, 0.25], dtype=np.float32).reshape(1, 2, 1, 1)
+    by_hand = (x * -0.5)
+    np.testing.assert_array_equal(cl.conv2d(x, k, strides=(1, 2), padding="same"), by_hand)
+    np.testing.assert_array_equal(tf.nn.conv2d(x, k, strides=(1, 2), padding="SAME").numpy(), by_hand)
+
+
 @settings(max_examples=60, deadline=None)
 @given(conv_case(explicit_padding=False))
 def test_conv2d_matches_keras_conv2d_layer(case):

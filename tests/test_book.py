@@ -1,7 +1,5 @@
 """The book builds from the committed outputs without a single warning."""
 import json
-import subprocess
-import sys
 from pathlib import Path
 
 import pytest
@@ -16,16 +14,6 @@ def toc_files():
     for part in toc.get("parts", []):
         files += [entry["file"] for entry in part["chapters"]]
     return files
-
-
-@pytest.fixture(scope="session")
-def built_site(tmp_path_factory):
-    out = tmp_path_factory.mktemp("site")
-    cmd = [str(Path(sys.executable).with_name("jupyter-book")), "build", str(ROOT), "--path-output", str(out),
-           "-W", "-n", "--keep-going"]
-    result = subprocess.run(cmd, capture_output=True, text=True)
-    log = result.stdout + result.stderr
-    return out / "_build" / "html", result.returncode, log
 
 
 def test_build_is_warning_free(built_site):
