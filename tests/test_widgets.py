@@ -11,6 +11,11 @@ from scipy import signal  # noqa: E402
 
 import convlib  # noqa: E402
 from convlib.widgets import count_frames, frame_indices, window_cells  # noqa: E402
+from convlib.widgets.output_size import (  # noqa: E402
+    output_size_animation,
+    output_size_explorer,
+    output_size_state,
+)
 from convlib.widgets.sliding import (  # noqa: E402
     sliding_filter_animation,
     sliding_filter_explorer,
@@ -147,3 +152,68 @@ def test_sliding_twin_caps_the_frames():
     x = np.arange(100).reshape(10, 10)
     html = sliding_filter_animation(x, "box_blur", max_frames=12)
     assert count_frames(html) == 12
+
+
+# ---------------------------------------------------------------- output-size explorer
+
+@pytest.mark.parametrize("n,f,s,p,expected", [(7, 3, 2, 1, 4), (25, 5, 2, 0, 11), (11, 3, 2, 1, 6),
+                                               (7, 3, 1, 0, 5), (5, 3, 1, 0, 3), (5, 3, 1, 1, 5),
+                                               (12, 3, 1, 0, 10)])
+def test_output_size_explorer_shows_the_curriculum_figures(n, f, s, p, expected):
+    e = output_size_explorer()
+    c = e.controls
+    c["n"].value, c["f"].value, c["strides"].value, c["padding"].value = n, f, s, p
+    assert e.state["out"] == expected == convlib.output_size(n, f, p, s)
+    assert e.state["formula"].endswith(f"= {expected}$")
+    assert e.figure.axes[1].get_title() == f"output {expected}x{expected}"
+    assert c["position"].max == expected * expected - 1
+
+
+def keras_output_side(n, f, padding, s, d):
+    import keras
+
+    x = np.zeros((1, n, n, 1), dtype="float32")
+    k = np.zeros((f, f, 1, 1), dtype="float32")
+    return keras.ops.conv(x, k, strides=s, padding=padding, dilation_rate=d).shape[1]
+
+
+@pytest.mark.parametrize("n,f,padding,s,d", [(7, 3, "valid", 2, 1), (8, 4, "same", 1, 1), (9, 3, "same", 2, 1),
+                                             (10, 3, "valid", 1, 2), (6, 2, "same", 3, 1), (12, 3, "valid", 3, 1)])
+def test_output_size_explorer_agrees_with_keras(n, f, padding, s, d):
+    e = output_size_explorer(n, f, padding, s, d)
+    assert e.state["out"] == keras_output_side(n, f, padding, s, d)
+    if padding == "same":
+        # Keras pads the extra cell after (bottom/right); the explorer shows the same split
+        total = e.state["before"] + e.state["after"]
+        assert e.state["before"] == total // 2 and e.state["after"] == total - total // 2
+    # the last window ends inside the padded grid
+    assert e.state["reach"] <= e.state["padded"] - 1
+
+
+def test_output_size_explorer_window_positions_follow_the_stride():
+    e = output_size_explorer(7, 3, 1, 2)
+    e.controls["position"].value = 5            # output cell (1, 1)
+    assert (e.state["i"], e.state["j"]) == (1, 1)
+    assert e.state["starts"] == [0, 2, 4, 6]
+    assert e.state["cells"][0] == (2, 2) and e.state["cells"][-1] == (4, 4)
+    e.controls["dilation_rate"].value = 2       # span 5 on a 9-cell padded axis: 3 windows
+    assert e.state["span"] == 5 and e.state["out"] == 3
+    assert e.controls["position"].max == 8
+
+
+def test_output_size_explorer_reports_a_kernel_too_large():
+    e = output_size_explorer(5, 3)
+    e.controls["f"].value = 7
+    assert "larger than the padded input" in e.message.value
+    e.controls["padding"].value = "same"
+    assert e.message.value == "" and e.state["out"] == 5
+
+
+def test_output_size_state_rejects_a_position_past_the_end():
+    with pytest.raises(ValueError, match=r"position must be between 0 and 15 .*got 16"):
+        output_size_state(7, 3, 1, 2, position=16)
+
+
+def test_output_size_twin_frames():
+    assert count_frames(output_size_animation(7, 3, 1, 2)) == 16
+    assert count_frames(output_size_animation(25, 5, 0, 2, max_frames=20)) == 20
