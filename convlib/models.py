@@ -107,3 +107,76 @@ def print_layer_table(model):
     for name, shape, params in rows:
         print(f"{name:<14}{str(shape):<18}{params:>12,}")
     print(f"{'total':<32}{model.count_params():>12,}")
+
+
+# --------------------------------------------------------------------------- CIFAR-10
+
+CIFAR_SHAPE = (32, 32, 3)
+
+
+def build_cifar_augmentation(rotation_degrees=10.0, zoom=0.1, translation=0.1, seed=None):
+    """Random horizontal flip, then :func:`build_augmentation`'s rotation, zoom and shift.
+
+    A mirrored cat is still a cat, so CIFAR-10 adds left-right flips (MNIST could not:
+    a mirrored 3 is no digit). Like every preprocessing layer, these act only in training.
+    """
+    return keras.Sequential([
+        layers.RandomFlip("horizontal", seed=seed, name="flip"),
+        build_augmentation(rotation_degrees, zoom, translation, seed),
+    ], name="cifar_aug")
+
+
+def build_cifar_baseline(input_shape=CIFAR_SHAPE, num_classes=10, dense_units=128):
+    """Three blocks Conv(32|64|128, 3x3, same)-MaxPool(2x2), Flatten, Dense(128), Dense(10).
+
+    No dropout, no augmentation, no batch normalisation: the model that overfits.
+    """
+    stack = [keras.Input(input_shape)]
+    for i, filters in enumerate((32, 64, 128), start=1):
+        stack += [layers.Conv2D(filters, (3, 3), padding="same", activation="relu", name=f"conv_{i}"),
+                  layers.MaxPooling2D((2, 2), name=f"pool_{i}")]
+    stack += [layers.Flatten(name="flatten"),
+              layers.Dense(dense_units, activation="relu", name="dense"),
+              layers.Dense(num_classes, activation="softmax", name="output")]
+    return keras.Sequential(stack, name="cifar_baseline")
+
+
+def build_cifar_dropout_cnn(input_shape=CIFAR_SHAPE, num_classes=10, augmentation=None):
+    """The classic Keras CIFAR-10 example with valid 3x3 convolutions and dropout:
+
+    Conv(32)-Conv(32)-Pool-Drop(.25)-Conv(64)-Conv(64)-Pool-Drop(.25)-Flatten-Dense(256)-Drop(.5)-Dense(10);
+    the maps shrink 32 -> 30 -> 28 -> 14 -> 12 -> 10 -> 5. `augmentation` goes in front.
+    """
+    stack = [keras.Input(input_shape)] + ([augmentation] if augmentation is not None else [])
+    for block, filters in ((1, 32), (2, 64)):
+        stack += [layers.Conv2D(filters, (3, 3), activation="relu", name=f"conv_{block}a"),
+                  layers.Conv2D(filters, (3, 3), activation="relu", name=f"conv_{block}b"),
+                  layers.MaxPooling2D((2, 2), name=f"pool_{block}"),
+                  layers.Dropout(0.25, name=f"dropout_{block}")]
+    stack += [layers.Flatten(name="flatten"),
+              layers.Dense(256, activation="relu", name="dense"),
+              layers.Dropout(0.5, name="dropout_dense"),
+              layers.Dense(num_classes, activation="softmax", name="output")]
+    return keras.Sequential(stack, name="cifar_dropout_cnn" + ("_augmented" if augmentation is not None else ""))
+
+
+def build_cifar_bn_cnn(input_shape=CIFAR_SHAPE, num_classes=10, width=32, convs_per_block=(1, 2, 2),
+                       dropout=0.2, augmentation=None):
+    """Blocks of [Conv(3x3, same, no bias)-BatchNorm-ReLU] x n, each block ending in 2x2 max pooling.
+
+    Block k has ``width * 2**k`` filters and ``convs_per_block[k]`` convolutions. The head is
+    global average pooling, dropout and Dense(10), so it adds few parameters. The convolutions
+    have no bias because the batch normalisation right after them adds its own shift (beta).
+    """
+    stack = [keras.Input(input_shape)] + ([augmentation] if augmentation is not None else [])
+    for block, n in enumerate(convs_per_block, start=1):
+        filters = width * 2 ** (block - 1)
+        for j in range(1, n + 1):
+            stack += [layers.Conv2D(filters, (3, 3), padding="same", use_bias=False, name=f"conv_{block}_{j}"),
+                      layers.BatchNormalization(name=f"bn_{block}_{j}"),
+                      layers.Activation("relu", name=f"relu_{block}_{j}")]
+        stack.append(layers.MaxPooling2D((2, 2), name=f"pool_{block}"))
+    stack += [layers.GlobalAveragePooling2D(name="global_pool"),
+              layers.Dropout(dropout, name="dropout"),
+              layers.Dense(num_classes, activation="softmax", name="output")]
+    return keras.Sequential(stack, name="cifar_bn_cnn" + ("_augmented" if augmentation is not None else ""))
