@@ -209,14 +209,18 @@ def relu_backward(dout, x):
     return dout * (x > 0)
 
 
-def dense(x, kernel, bias=None):
-    """A Dense (fully connected) layer: x (N, D) @ kernel (D, M) + bias (M,) -> (N, M)."""
-    x, kernel = as_array(x, "x"), as_array(kernel, "kernel")
+def _check_dense_shapes(x, kernel):
     if x.ndim != 2 or kernel.ndim != 2 or x.shape[1] != kernel.shape[0]:
         raise ValueError(
             f"dense needs x of shape (N, D) and kernel of shape (D, M) with the same D; "
             f"got x {x.shape} and kernel {kernel.shape}. Flatten x first with x.reshape(len(x), -1)."
         )
+
+
+def dense(x, kernel, bias=None):
+    """A Dense (fully connected) layer: x (N, D) @ kernel (D, M) + bias (M,) -> (N, M)."""
+    x, kernel = as_array(x, "x"), as_array(kernel, "kernel")
+    _check_dense_shapes(x, kernel)
     out = x @ kernel
     if bias is not None:
         bias = as_array(bias, "bias")
@@ -233,7 +237,8 @@ def dense_backward(dout, x, kernel):
     dkernel (D, M) = x.T @ dout, dbias (M,) = dout summed over the batch.
     """
     x, kernel = as_array(x, "x"), as_array(kernel, "kernel")
-    dout = _check_dout(dout, (x.shape[0], kernel.shape[1]) if x.ndim == 2 and kernel.ndim == 2 else (), "dense")
+    _check_dense_shapes(x, kernel)
+    dout = _check_dout(dout, (x.shape[0], kernel.shape[1]), "dense")
     return dout @ kernel.T, x.T @ dout, dout.sum(axis=0)
 
 

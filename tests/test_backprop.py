@@ -335,6 +335,8 @@ def test_dense_rejects_mismatched_shapes():
         dense(np.zeros((2, 3)), np.zeros((4, 5)))
     with pytest.raises(ValueError, match=r"bias must have shape \(5,\).*got \(4,\)"):
         dense(np.zeros((2, 4)), np.zeros((4, 5)), np.zeros(4))
+    with pytest.raises(ValueError, match=r"x of shape \(N, D\).*got x \(2, 4, 1\) and kernel \(4, 5\).*reshape"):
+        dense_backward(np.zeros((2, 5)), np.zeros((2, 4, 1)), np.zeros((4, 5)))
 
 
 def test_softmax_cross_entropy_rejects_bad_labels():
