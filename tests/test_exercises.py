@@ -216,3 +216,16 @@ def test_correct_param_count_passes():
 def test_param_count_bug_is_named(fn, code):
     verdict = check_param_count(fn)
     assert code in verdict.bugs, repr(verdict)
+
+
+def test_a_scipy_based_conv2d_passes():
+    # an independent correct implementation: SciPy's correlation, then padding and strides by slicing
+    from scipy import signal
+
+    def scipy_conv2d(x, kernel, strides=1, padding=0):
+        sh, sw = (strides, strides) if np.ndim(strides) == 0 else strides
+        full = signal.correlate2d(np.pad(np.asarray(x, dtype=float), padding), kernel, mode="valid")
+        return full[::sh, ::sw]
+
+    verdict = check_conv2d(scipy_conv2d)
+    assert verdict.passed, repr(verdict)
