@@ -319,7 +319,7 @@ def load_mnist(profile=None, data_dir_=None, seed=0, download=True):
     root = data_dir(data_dir_)
     if root is not None:
         for folder in (root / "mnist", root):
-            if all(_find(folder, s) for s in MNIST_FILES.values()):
+            if any(_find(folder, s) for s in MNIST_FILES.values()):  # a missing one is reported by name
                 arrays = read_mnist_idx(folder)
                 return _finish(Dataset(**arrays, class_names=tuple(str(i) for i in range(10)),
                                        source=f"MNIST, IDX files in {_display(folder, root)}"), profile, seed)

@@ -120,6 +120,13 @@ def test_load_mnist_reads_the_environment_variable_and_subsets(tmp_path, offline
     np.testing.assert_array_equal(ds.y_train, again.y_train)  # reproducible subset
 
 
+def test_load_mnist_names_a_missing_idx_file(tmp_path, offline):
+    write_mnist(tmp_path / "mnist")
+    (tmp_path / "mnist" / "train-labels-idx1-ubyte.gz").unlink()
+    with pytest.raises(FileNotFoundError, match="lacks the MNIST file.*train-labels-idx1-ubyte.gz"):
+        data.load_mnist(QUICK, data_dir_=tmp_path)
+
+
 def test_data_dir_that_is_not_a_folder(tmp_path):
     with pytest.raises(data.DataUnavailableError, match="is not a folder"):
         data.load_mnist(QUICK, data_dir_=tmp_path / "absent")
