@@ -16,6 +16,12 @@ from convlib.widgets.output_size import (  # noqa: E402
     output_size_explorer,
     output_size_state,
 )
+from convlib.widgets.playground import (  # noqa: E402
+    filter_playground,
+    filter_playground_animation,
+    photo,
+    playground_state,
+)
 from convlib.widgets.sliding import (  # noqa: E402
     sliding_filter_animation,
     sliding_filter_explorer,
@@ -217,3 +223,65 @@ def test_output_size_state_rejects_a_position_past_the_end():
 def test_output_size_twin_frames():
     assert count_frames(output_size_animation(7, 3, 1, 2)) == 16
     assert count_frames(output_size_animation(25, 5, 0, 2, max_frames=20)) == 20
+
+
+# ---------------------------------------------------------------- filter playground
+
+@pytest.mark.parametrize("photo_name", ["camera", "coins"])
+@pytest.mark.parametrize("kernel_name", ["sobel_x", "sobel_y", "laplacian_8", "gaussian_blur", "sharpen"])
+def test_filter_playground_shows_scipy_correlation(photo_name, kernel_name):
+    from scipy import ndimage
+
+    e = filter_playground()
+    e.controls["photo"].value = photo_name
+    e.controls["kernel"].value = kernel_name
+    image = e.images[photo_name]
+    expected = ndimage.correlate(image, convlib.kernel(kernel_name), mode="constant", cval=0.0)
+    np.testing.assert_allclose(e.state["feature_map"], expected, atol=1e-9)
+    shown = e.figure.axes[2].images[0].get_array()
+    np.testing.assert_allclose(shown, expected, atol=1e-9)
+    # the kernel panel writes the kernel's own numbers
+    assert np.allclose(shown_numbers(e.figure.axes[1]), np.round(convlib.kernel(kernel_name).ravel(), 2))
+
+
+def test_filter_playground_custom_kernel_and_signed_display():
+    e = filter_playground("camera", "identity")
+    np.testing.assert_allclose(e.state["feature_map"], e.images["camera"])   # identity keeps the photo
+    assert not e.state["signed"]
+    e.controls["kernel"].value = "custom"
+    for row, values in zip(e.custom_cells, [[0, 0, 0], [-1, 1, 0], [0, 0, 0]]):
+        for cell, v in zip(row, values):
+            cell.value = v
+    image = e.images["camera"]
+    # this kernel computes x[i, j] - x[i, j - 1] (zero to the left of column 0)
+    expected = image - np.pad(image, ((0, 0), (1, 0)))[:, :-1]
+    np.testing.assert_allclose(e.state["feature_map"], expected)
+    assert e.state["signed"] and e.state["display"]["vmin"] == -e.state["display"]["vmax"]
+
+
+def test_filter_playground_laplacian_is_zero_on_a_flat_picture():
+    flat = np.full((20, 20), 80.0)
+    e = filter_playground(flat, "laplacian")
+    assert np.all(e.state["feature_map"][1:-1, 1:-1] == 0)
+
+
+def test_filter_playground_photo_is_a_gray_skimage_photo():
+    from skimage import data
+
+    np.testing.assert_array_equal(photo("camera", 4), data.camera()[::4, ::4])
+    assert photo("astronaut", 8).shape == (64, 64)
+
+
+def test_photo_rejects_unknown_names():
+    with pytest.raises(ValueError, match=r"photo name must be one of camera, .*got 'lena'"):
+        photo("lena")
+
+
+def test_playground_state_rejects_colour_images():
+    with pytest.raises(ValueError, match=r"image must be a 2-D grayscale .*shape \(4, 4, 3\)"):
+        playground_state(np.zeros((4, 4, 3)), "sobel_x")
+
+
+def test_filter_playground_twin_has_one_frame_per_kernel():
+    html = filter_playground_animation("coins", ["identity", "sobel_x", "box_blur"], step=8)
+    assert count_frames(html) == 3 and "data:image/jpeg" in html.data
