@@ -285,3 +285,21 @@ def test_playground_state_rejects_colour_images():
 def test_filter_playground_twin_has_one_frame_per_kernel():
     html = filter_playground_animation("coins", ["identity", "sobel_x", "box_blur"], step=8)
     assert count_frames(html) == 3 and "data:image/jpeg" in html.data
+
+
+# ---------------------------------------------------------------- twins stored in the chapters
+
+@pytest.mark.parametrize("notebook,expected", [
+    ("02-convolution-operation.ipynb", [9]),          # 3 x 3 output: one frame per cell
+    ("03-hand-made-filters.ipynb", [13]),             # one frame per named kernel
+    ("04-padding-stride-dilation.ipynb", [25, 16, 16]),  # padded sharpen 5x5, n=7 f=3 s=2 p=1 (4x4), dilated (4x4)
+])
+def test_chapters_store_their_static_twins(notebook, expected):
+    import json
+    from pathlib import Path
+
+    nb = json.loads((Path(__file__).resolve().parent.parent / "lessons" / notebook).read_text())
+    frames = [count_frames("".join(out["data"]["text/html"]))
+              for cell in nb["cells"] if cell["cell_type"] == "code"
+              for out in cell.get("outputs", []) if "text/html" in out.get("data", {})]
+    assert frames == expected
