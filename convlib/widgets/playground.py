@@ -19,8 +19,10 @@ PHOTOS = ("camera", "coins", "moon", "astronaut", "brick", "checkerboard")
 def photo(name="camera", step=4):
     """A grayscale photo from skimage.data as float64 in 0..255, keeping every
     `step`-th row and column (step=4 turns the 512 x 512 camera into 128 x 128)."""
-    from skimage import data
-
+    try:
+        from skimage import data
+    except ImportError:
+        raise ImportError("photo() loads its pictures from scikit-image: pip install scikit-image") from None
     if name not in PHOTOS:
         raise ValueError(f"photo name must be one of {', '.join(PHOTOS)}; got {name!r}.")
     step = positive_int(step, "step")

@@ -77,14 +77,17 @@ def draw_sliding(fig, state):
 
 
 def _default_inputs():
-    from skimage import data
-
-    return {
+    inputs = {
         "5x5 numbers": np.array([[7, 2, 3, 3, 8], [4, 5, 3, 8, 4], [3, 3, 2, 8, 4],
                                  [2, 8, 7, 2, 7], [5, 4, 4, 5, 4]]),
         "6x6 edge (10 | 0)": np.repeat([[10, 10, 10, 0, 0, 0]], 6, axis=0),
-        "photo crop 8x8": data.camera()[180:188, 200:208],
     }
+    try:  # a real photo when scikit-image is installed (it is in the book's environment and in Colab)
+        from skimage import data
+    except ImportError:
+        return inputs
+    inputs["photo crop 8x8"] = data.camera()[180:188, 200:208]
+    return inputs
 
 
 class SlidingFilterExplorer(_draw.Explorer):
