@@ -5,6 +5,8 @@ import matplotlib
 
 matplotlib.use("Agg")
 
+import sys  # noqa: E402
+
 import numpy as np  # noqa: E402
 import pytest  # noqa: E402
 from scipy import signal  # noqa: E402
@@ -303,3 +305,12 @@ def test_chapters_store_their_static_twins(notebook, expected):
               for cell in nb["cells"] if cell["cell_type"] == "code"
               for out in cell.get("outputs", []) if "text/html" in out.get("data", {})]
     assert frames == expected
+
+
+def test_photo_without_scikit_image_says_what_to_install(monkeypatch):
+    monkeypatch.setitem(sys.modules, "skimage", None)     # makes `from skimage import data` fail
+    with pytest.raises(ImportError, match=r"pip install scikit-image"):
+        photo("camera")
+    # the sliding explorer still works, with its number grids only
+    e = sliding_filter_explorer()
+    assert "photo crop 8x8" not in e.inputs and e.state["value"] == 6
