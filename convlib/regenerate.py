@@ -5,7 +5,8 @@
     CNN_BOOK_DATA=/path/to/datasets python -m convlib.regenerate --profile cpu
 
 Each notebook is run top to bottom by a fresh kernel in the lessons/ folder and
-saved with its new outputs; the time each one took is printed. A notebook whose
+saved with its new outputs (cleaned as `clean_outputs` says); the time each one
+took is printed. A notebook whose
 cell fails is left unchanged on disk and the command exits non-zero.
 """
 import argparse
@@ -16,6 +17,27 @@ from pathlib import Path
 
 PROFILES = ("quick", "cpu", "full")
 LESSONS = Path(__file__).resolve().parent.parent / "lessons"
+
+
+def clean_outputs(nb):
+    """Keep only what a static page should show.
+
+    - stderr streams: TensorFlow writes timestamped start-up lines there, whatever
+      TF_CPP_MIN_LOG_LEVEL says; the book hides stderr anyway.
+    - saved widget state and widget views: in a static page they would load the
+      widget JavaScript from a CDN and still do nothing without a kernel. Each widget
+      keeps its text fallback, and its static twin (an animation) is on the page.
+    - per-cell execution timestamps, which would make every run a diff.
+    """
+    for cell in nb.cells:
+        cell.metadata.pop("execution", None)
+        if cell.cell_type != "code":
+            continue
+        cell.outputs = [o for o in cell.outputs if not (o.output_type == "stream" and o.name == "stderr")]
+        for out in cell.outputs:
+            out.get("data", {}).pop("application/vnd.jupyter.widget-view+json", None)
+    nb.metadata.pop("widgets", None)
+    return nb
 
 
 def regenerate(path, profile, timeout=3600):
@@ -29,9 +51,7 @@ def regenerate(path, profile, timeout=3600):
     start = time.perf_counter()
     NotebookClient(nb, timeout=timeout, kernel_name="python3",
                    resources={"metadata": {"path": str(path.parent)}}).execute()
-    for cell in nb.cells:  # per-cell timestamps would make every run a diff
-        cell.metadata.pop("execution", None)
-    nbformat.write(nb, path)
+    nbformat.write(clean_outputs(nb), path)
     return time.perf_counter() - start
 
 
