@@ -114,7 +114,7 @@ def print_layer_table(model):
 CIFAR_SHAPE = (32, 32, 3)
 
 
-def build_cifar_augmentation(rotation_degrees=10.0, zoom=0.1, translation=0.1, seed=None):
+def build_cifar_augmentation(rotation_degrees=5.0, zoom=0.1, translation=0.1, seed=None):
     """Random horizontal flip, then :func:`build_augmentation`'s rotation, zoom and shift.
 
     A mirrored cat is still a cat, so CIFAR-10 adds left-right flips (MNIST could not:
