@@ -27,13 +27,19 @@ def build_augmentation(rotation_degrees=5.0, zoom=0.1, translation=0.1, seed=Non
     """Random rotation (+-degrees), zoom and shift as Keras preprocessing layers.
 
     They change the images only during training (``training=True``); at test
-    time they pass images through unchanged.
+    time they pass images through unchanged. A strength of 0 leaves that layer out.
     """
-    return keras.Sequential([
-        layers.RandomRotation(rotation_degrees / 360.0, fill_mode="constant", seed=seed, name="rotate"),
-        layers.RandomZoom(zoom, fill_mode="constant", seed=seed, name="zoom"),
-        layers.RandomTranslation(translation, translation, fill_mode="constant", seed=seed, name="shift"),
-    ], name="augmentation")
+    for name, value in (("rotation_degrees", rotation_degrees), ("zoom", zoom), ("translation", translation)):
+        if not isinstance(value, (int, float)) or value < 0:
+            raise ValueError(f"{name} must be a number >= 0 (0 leaves the layer out); got {value!r}.")
+    stack = []
+    if rotation_degrees:
+        stack.append(layers.RandomRotation(rotation_degrees / 360.0, fill_mode="constant", seed=seed, name="rotate"))
+    if zoom:
+        stack.append(layers.RandomZoom(zoom, fill_mode="constant", seed=seed, name="zoom"))
+    if translation:
+        stack.append(layers.RandomTranslation(translation, translation, fill_mode="constant", seed=seed, name="shift"))
+    return keras.Sequential(stack, name="augmentation")
 
 
 def build_mnist_cnn(input_shape=MNIST_SHAPE, num_classes=10, augmentation=None, dropout=0.0):
@@ -115,7 +121,7 @@ CIFAR_SHAPE = (32, 32, 3)
 
 
 def build_cifar_augmentation(rotation_degrees=5.0, zoom=0.1, translation=0.1, seed=None):
-    """Random horizontal flip, then :func:`build_augmentation`'s rotation, zoom and shift.
+    """Random horizontal flip, then :func:`build_augmentation`'s rotation, zoom and shift (0 leaves one out).
 
     A mirrored cat is still a cat, so CIFAR-10 adds left-right flips (MNIST could not:
     a mirrored 3 is no digit). Like every preprocessing layer, these act only in training.

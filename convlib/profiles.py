@@ -83,7 +83,7 @@ PROFILES = {
         train_size=None,
         test_size=None,
         epochs={"baseline": 5, "cnn": 8, "augmented": 4, "transfer": 3, "finetune": 2,
-                "cifar_baseline": 10, "cifar_compare": 4, "cifar_final": 20, "cifar_resume": 2},
+                "cifar_baseline": 10, "cifar_compare": 4, "cifar_final": 18, "cifar_resume": 2},
         batch_size=128,
         image_size=160,
         allow_offline_fallback=False,

@@ -127,3 +127,15 @@ def test_every_profile_has_the_cifar_roles():
     for role in ("cifar_baseline", "cifar_compare", "cifar_final", "cifar_resume"):
         q, c, f = (PROFILES[name].epochs_for(role) for name in ("quick", "cpu", "full"))
         assert 1 <= q <= c <= f
+
+
+def test_zero_strength_leaves_a_layer_out_and_negative_is_refused():
+    flip_shift = models.build_cifar_augmentation(rotation_degrees=0, zoom=0, seed=0)
+    inner = flip_shift.get_layer("augmentation")
+    assert [layer.name for layer in inner.layers] == ["shift"]
+    x = np.random.default_rng(1).random((4, 32, 32, 3)).astype("float32")
+    np.testing.assert_allclose(keras.ops.convert_to_numpy(flip_shift(x, training=False)), x)
+    full = models.build_augmentation()
+    assert [layer.name for layer in full.layers] == ["rotate", "zoom", "shift"]
+    with pytest.raises(ValueError, match=r"zoom must be a number >= 0 \(0 leaves the layer out\); got -0.1"):
+        models.build_augmentation(zoom=-0.1)
