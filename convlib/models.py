@@ -186,3 +186,31 @@ def build_cifar_bn_cnn(input_shape=CIFAR_SHAPE, num_classes=10, width=32, convs_
               layers.Dropout(dropout, name="dropout"),
               layers.Dense(num_classes, activation="softmax", name="output")]
     return keras.Sequential(stack, name="cifar_bn_cnn" + ("_augmented" if augmentation is not None else ""))
+
+
+# --------------------------------------------------------------------------- transfer, small scale
+
+def conv_base(model, last_layer="global_pool"):
+    """The feature extractor of a Sequential CNN: its layers up to `last_layer`, weights shared.
+
+    Augmentation layers (``cifar_aug``, ``augmentation``) are left out: they belong to training,
+    not to the features. The new model reuses the layer objects, so its weights *are* the
+    trained model's weights, and ``base.trainable = False`` freezes them in both.
+    """
+    names = [layer.name for layer in model.layers]
+    if last_layer not in names:
+        raise ValueError(f"last_layer must name a layer of {model.name!r} ({', '.join(names)}); got {last_layer!r}.")
+    kept = []
+    for layer in model.layers:
+        if layer.name not in ("cifar_aug", "augmentation"):
+            kept.append(layer)
+        if layer.name == last_layer:
+            break
+    return keras.Sequential([keras.Input(model.input_shape[1:])] + kept, name=f"{model.name}_base")
+
+
+def build_head_model(base, num_classes, augmentation=None, name="transfer"):
+    """[augmentation] -> `base` -> Dense(num_classes, softmax): a new classifier on old features."""
+    stack = [keras.Input(base.input_shape[1:])] + ([augmentation] if augmentation is not None else [])
+    stack += [base, layers.Dense(num_classes, activation="softmax", name="new_output")]
+    return keras.Sequential(stack, name=name)

@@ -139,3 +139,28 @@ def test_zero_strength_leaves_a_layer_out_and_negative_is_refused():
     assert [layer.name for layer in full.layers] == ["rotate", "zoom", "shift"]
     with pytest.raises(ValueError, match=r"zoom must be a number >= 0 \(0 leaves the layer out\); got -0.1"):
         models.build_augmentation(zoom=-0.1)
+
+
+def test_conv_base_shares_the_trained_weights_and_freezes_them():
+    keras.utils.set_random_seed(0)
+    rng = np.random.default_rng(0)
+    x, y = rng.random((32, 32, 32, 3)).astype("float32"), rng.integers(0, 2, 32)
+    model = models.build_cifar_bn_cnn(num_classes=8, width=8, augmentation=models.build_cifar_augmentation(seed=0))
+    base = models.conv_base(model)
+    assert [layer.name for layer in base.layers][0] == "conv_1_1" and base.layers[-1].name == "global_pool"
+    assert base.count_params() == model.count_params() - dense_params(4 * 8, 8)
+    features = keras.Model(model.inputs, model.get_layer("global_pool").output)
+    np.testing.assert_allclose(keras.ops.convert_to_numpy(base(x, training=False)),
+                               keras.ops.convert_to_numpy(features(x, training=False)), atol=1e-6)
+    base.trainable = False
+    head_model = models.build_head_model(base, 2, augmentation=models.build_cifar_augmentation(seed=1))
+    assert sum(int(np.prod(w.shape)) for w in head_model.trainable_weights) == dense_params(4 * 8, 2)
+    before = [w.copy() for w in base.get_weights()]
+    head_before = head_model.get_layer("new_output").get_weights()[0].copy()
+    models.compile_classifier(head_model, 1e-2)
+    head_model.fit(x, y, batch_size=16, epochs=1, verbose=0)
+    for b, a in zip(before, base.get_weights()):  # BN moving statistics included: a frozen BN runs in inference mode
+        np.testing.assert_array_equal(a, b)
+    assert not np.allclose(head_model.get_layer("new_output").get_weights()[0], head_before)
+    with pytest.raises(ValueError, match="last_layer must name a layer of 'cifar_bn_cnn_augmented'"):
+        models.conv_base(model, last_layer="pool_9")
