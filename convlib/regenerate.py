@@ -11,12 +11,16 @@ cell fails is left unchanged on disk and the command exits non-zero.
 """
 import argparse
 import os
+import re
 import sys
 import time
 from pathlib import Path
 
 PROFILES = ("quick", "cpu", "full")
 LESSONS = Path(__file__).resolve().parent.parent / "lessons"
+# Matplotlib's to_jshtml links Font Awesome 4 from a CDN for its buttons; the book's theme
+# already ships Font Awesome (with the v4 names), so the page needs no outside request.
+FONT_AWESOME_CDN = re.compile(r'<link rel="stylesheet"\s+href="https://maxcdn\.bootstrapcdn\.com/font-awesome/[^"]*">\n?')
 
 
 def clean_outputs(nb):
@@ -27,6 +31,7 @@ def clean_outputs(nb):
     - saved widget state and widget views: in a static page they would load the
       widget JavaScript from a CDN and still do nothing without a kernel. Each widget
       keeps its text fallback, and its static twin (an animation) is on the page.
+    - the Font Awesome CDN link of matplotlib's animations (see FONT_AWESOME_CDN).
     - per-cell execution timestamps, which would make every run a diff.
     """
     for cell in nb.cells:
@@ -36,6 +41,9 @@ def clean_outputs(nb):
         cell.outputs = [o for o in cell.outputs if not (o.output_type == "stream" and o.name == "stderr")]
         for out in cell.outputs:
             out.get("data", {}).pop("application/vnd.jupyter.widget-view+json", None)
+            html = out.get("data", {}).get("text/html")
+            if html:
+                out["data"]["text/html"] = FONT_AWESOME_CDN.sub("", html if isinstance(html, str) else "".join(html))
     nb.metadata.pop("widgets", None)
     return nb
 

@@ -69,3 +69,23 @@ def test_committed_chapters_are_already_clean():
         nb = nbformat.read(path, as_version=4)
         stored = nbformat.writes(nb)
         assert nbformat.writes(clean_outputs(nb)) == stored, f"{path.name}: run clean_outputs on it (see convlib/regenerate.py)"
+
+
+def test_clean_outputs_drops_the_font_awesome_cdn_link_of_animations():
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+    from matplotlib.animation import FuncAnimation
+
+    fig, ax = plt.subplots(figsize=(1, 1), dpi=20)
+    html = FuncAnimation(fig, lambda i: ax.set_title(str(i)), frames=2).to_jshtml()
+    plt.close(fig)
+    assert "maxcdn.bootstrapcdn.com/font-awesome" in html  # what matplotlib writes
+    nb = nbformat.v4.new_notebook()
+    cell = nbformat.v4.new_code_cell("anim")
+    cell.outputs = [nbformat.v4.new_output("display_data", data={"text/html": html, "text/plain": "<anim>"})]
+    nb.cells = [cell]
+    cleaned = clean_outputs(nb).cells[0].outputs[0].data["text/html"]
+    assert "bootstrapcdn" not in cleaned and 'class="animation"' in cleaned
+    assert cleaned.count("<") == html.count("<") - 1  # only the <link> went
