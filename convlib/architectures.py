@@ -324,6 +324,37 @@ def applications_table(names):
     return rows
 
 
+def compare_with_formulas(model, expected):
+    """Print each layer of ``expected`` ({name: (output shape, parameters)}) beside what ``model`` has.
+
+    ``expected`` should list every layer that has parameters, so that the totals can be
+    compared too. Returns True when every shape, every count and the total agree.
+    """
+    if not isinstance(expected, dict) or not expected:
+        raise ValueError("expected must be a non-empty dict {layer name: (output shape, parameters)}; "
+                         f"got {expected!r}.")
+    names = {layer.name for layer in model.layers}
+    missing = [n for n in expected if n not in names]
+    if missing:
+        raise ValueError(f"expected names layers that {model.name!r} does not have: {missing}; "
+                         f"its layers are {sorted(names)}.")
+    w = max(len("total"), *(len(n) for n in expected)) + 2
+    print(f"{'layer':<{w}}{'shape: model':<16}{'formula':<16}{'params: model':>14}{'formula':>12}")
+    ok = True
+    for name, (shape, params) in expected.items():
+        layer = model.get_layer(name)
+        got_shape, got = tuple(layer.output.shape[1:]), layer.count_params()
+        good = got_shape == tuple(shape) and got == params
+        ok = ok and good
+        print(f"{name:<{w}}{str(got_shape):<16}{str(tuple(shape)):<16}{got:>14,}{params:>12,}"
+              + ("" if good else "   <- differs"))
+    total = sum(p for _, p in expected.values())
+    ok = ok and total == model.count_params()
+    print(f"{'total':<{w + 32}}{model.count_params():>14,}{total:>12,}")
+    print("model and formulas agree" if ok else "MODEL AND FORMULAS DIFFER")
+    return ok
+
+
 def print_layers(model):
     """Print each layer's name, type, output shape and parameters, with a total line."""
     from .models import layer_table

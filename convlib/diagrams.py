@@ -214,8 +214,9 @@ def plot_block_diagram(model, group=None, title=None, box_width=2.1, row_height=
         for p in parents[n]:
             x0, y0, x1, y1 = x[p], -level[p] - half_h, x[n], -level[n] + half_h
             if _is_bracket(p, n, level, x):  # a skip in the same column: a bracket on the right
+                bar = f"bar,armA={-bracket_pt},armB={-bracket_pt},fraction=0"
                 ax.add_patch(FancyArrowPatch((x0 + half_w, -level[p]), (x1 + half_w, -level[n]),
-                                             connectionstyle=f"bar,armA={-bracket_pt},armB={-bracket_pt},fraction=0", **arrow))
+                                             connectionstyle=bar, **arrow))
                 continue
             if level[n] - level[p] > 1:  # go down in the branch's own column first, then across
                 ax.plot([x0, x0], [y0, -level[n] + 1 - half_h], color="#333333", linewidth=0.8)

@@ -350,3 +350,21 @@ def test_describe_layer_and_diagram_errors():
         plot_block_diagram(conv)
     with pytest.raises(ValueError, match="group must be a function"):
         plot_block_diagram(build_lenet5(), group="block")
+
+
+def test_compare_with_formulas_reports_agreement_and_differences(capsys):
+    from convlib.architectures import compare_with_formulas
+
+    model = build_lenet5()
+    right = {"c1_conv": ((28, 28, 6), conv_params(5, 1, 6)), "c3_conv": ((10, 10, 16), conv_params(5, 6, 16)),
+             "c5_conv": ((1, 1, 120), conv_params(5, 16, 120)), "f6_dense": ((84,), dense_params(120, 84)),
+             "output": ((10,), dense_params(84, 10))}
+    assert compare_with_formulas(model, right) is True
+    assert "model and formulas agree" in capsys.readouterr().out
+    wrong_shape = dict(right, c1_conv=((32, 32, 6), conv_params(5, 1, 6)))
+    assert compare_with_formulas(model, wrong_shape) is False
+    assert "<- differs" in capsys.readouterr().out
+    incomplete = {k: v for k, v in right.items() if k != "output"}
+    assert compare_with_formulas(model, incomplete) is False  # the totals differ
+    with pytest.raises(ValueError, match="does not have: \\['c2_conv'\\]"):
+        compare_with_formulas(model, {"c2_conv": ((1,), 1)})
