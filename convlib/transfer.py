@@ -81,6 +81,12 @@ def _image_shape(input_shape, profile, name="input_shape"):
     return tuple(int(v) for v in input_shape)
 
 
+def _reason(exc):
+    """The exception's type and the first line of its message, for an error that explains a failed download."""
+    text = str(exc).splitlines()[0][:200] if str(exc) else ""
+    return f"{type(exc).__name__}: {text}"
+
+
 def _missing_weights_message(filename, size, reason):
     path = os.path.join(keras_cache_dir(), filename)
     return (
@@ -104,9 +110,8 @@ def _vgg16(profile, include_top, input_shape):
         model = keras.applications.VGG16(weights="imagenet", **kwargs)
         return model, VGGWeights(True, f"ImageNet (Keras' {filename})")
     except Exception as exc:  # no network, DNS failure, HTTP error, corrupt cached file
-        reason = f"{type(exc).__name__}: {str(exc).splitlines()[0][:200] if str(exc) else ''}"
         if not profile.allow_offline_fallback:
-            raise WeightsUnavailableError(_missing_weights_message(filename, size, reason)) from None
+            raise WeightsUnavailableError(_missing_weights_message(filename, size, _reason(exc))) from None
     loud_notice(
         f"VGG16's ImageNet weights ({filename}) could not be downloaded, so this run builds\n"
         "VGG16 with RANDOM weights (weights=None). The layers and parameter counts are right,\n"
@@ -320,12 +325,11 @@ def imagenet_top5(model, photos, profile=None, top=5):
         decoded = keras.applications.vgg16.decode_predictions(probs, top=top)
         decoded = [[(label, float(p)) for _, label, p in row] for row in decoded]
     except Exception as exc:  # the class index could not be downloaded
-        reason = f"{type(exc).__name__}: {str(exc).splitlines()[0][:200] if str(exc) else ''}"
         path = os.path.join(keras_cache_dir(), CLASS_INDEX_FILE)
         if not profile.allow_offline_fallback:
             raise WeightsUnavailableError(
                 f"The ImageNet class names are not available here: Keras needs {CLASS_INDEX_FILE} from "
-                f"{CLASS_INDEX_URL} and keeps it as {path} ({reason}). Run this cell once online, or copy the "
+                f"{CLASS_INDEX_URL} and keeps it as {path} ({_reason(exc)}). Run this cell once online, or copy the "
                 "file there.") from None
         loud_notice(f"The ImageNet class names ({CLASS_INDEX_FILE}) could not be downloaded,\n"
                     "so the classes below are shown by number only.")
