@@ -174,10 +174,10 @@ def subset(x, y, n, seed=0):
     return x[idx], y[idx]
 
 
-def loud_notice(message):
+def loud_notice(message, heading="OFFLINE STAND-IN DATA, NOT THE REAL DATA SET"):
     """Print a notice that nobody can miss in a notebook's output."""
     bar = "!" * 78
-    lines = [bar, "!! OFFLINE STAND-IN DATA, NOT THE REAL DATA SET", "!!"]
+    lines = [bar, "!! " + heading, "!!"]
     lines += ["!! " + line for line in message.splitlines()]
     lines += [bar]
     print("\n".join(lines))

@@ -116,7 +116,8 @@ def _vgg16(profile, include_top, input_shape):
         f"VGG16's ImageNet weights ({filename}) could not be downloaded, so this run builds\n"
         "VGG16 with RANDOM weights (weights=None). The layers and parameter counts are right,\n"
         "but every accuracy and prediction below is MEANINGLESS without the ImageNet weights.\n"
-        "Run the chapter online (Colab, Binder, a laptop with internet) for the real results."
+        "Run the chapter online (Colab, Binder, a laptop with internet) for the real results.",
+        heading="RANDOM WEIGHTS, NOT IMAGENET: THE NUMBERS BELOW MEAN NOTHING",
     )
     model = keras.applications.VGG16(weights=None, **kwargs)
     return model, VGGWeights(False, "RANDOM (weights=None; offline stand-in, ImageNet weights unavailable)")
@@ -332,7 +333,8 @@ def imagenet_top5(model, photos, profile=None, top=5):
                 f"{CLASS_INDEX_URL} and keeps it as {path} ({_reason(exc)}). Run this cell once online, or copy the "
                 "file there.") from None
         loud_notice(f"The ImageNet class names ({CLASS_INDEX_FILE}) could not be downloaded,\n"
-                    "so the classes below are shown by number only.")
+                    "so the classes below are shown by number only.",
+                    heading="NO IMAGENET CLASS NAMES")
         order = np.argsort(-probs, axis=1)[:, :top]
         decoded = [[(f"ImageNet class {i}", float(row[i])) for i in idx] for row, idx in zip(probs, order)]
     return dict(zip(names, decoded))

@@ -54,6 +54,7 @@ def test_quick_profile_falls_back_to_random_weights_loudly(offline, capsys):
     assert offline == ["imagenet", None]
     assert weights.imagenet is False and "RANDOM" in str(weights)
     assert "!!" in out and "MEANINGLESS" in out and transfer.VGG16_NOTOP_FILE in out
+    assert "RANDOM WEIGHTS, NOT IMAGENET" in out and "STAND-IN DATA" not in out
     assert base.count_params() == 14_714_688 and tuple(base.inputs[0].shape[1:]) == SHAPE
 
 
@@ -177,7 +178,7 @@ def test_imagenet_top5_without_class_names(monkeypatch, capsys):
     monkeypatch.setattr(keras.applications.vgg16, "decode_predictions", no_download)
     photos = {"cat": np.full((40, 60, 3), 100, np.uint8), "rocket": np.zeros((50, 30, 3), np.uint8)}
     result = transfer.imagenet_top5(tiny_imagenet_model(), photos, profile="quick")
-    assert "!!" in capsys.readouterr().out
+    assert "!! NO IMAGENET CLASS NAMES" in capsys.readouterr().out
     assert list(result) == ["cat", "rocket"]
     assert [label for label, _ in result["cat"]] == [f"ImageNet class {i}" for i in (999, 998, 997, 996, 995)]
     probs = [p for _, p in result["cat"]]
