@@ -92,8 +92,8 @@ def conv_filters(model, layer_name):
     """(kernel, bias) of a Conv2D layer as NumPy arrays: kernel (fh, fw, c_in, filters), bias (filters,) or None."""
     _check_model(model)
     _, layer = _locate(model, layer_name, kind=keras.layers.Conv2D)
-    kernel = keras.ops.convert_to_numpy(layer.kernel).copy()
-    bias = keras.ops.convert_to_numpy(layer.bias).copy() if layer.use_bias else None
+    kernel = np.array(layer.kernel.numpy())
+    bias = np.array(layer.bias.numpy()) if layer.use_bias else None
     return kernel, bias
 
 
@@ -128,17 +128,22 @@ def _is_chain(model):
 def _tap(model, layer_names, head_input=False):
     """A keras.Model: image batch -> [output of each named layer] (+ the input of the last layer).
 
-    Layers of `model` itself are read straight from its graph. A layer inside a
-    nested model cannot be: its output belongs to the inner model's own graph.
-    The outer chain is then called again on a fresh input, with the nested model
-    replaced by a copy that also returns the wanted layers; the layers, and so
-    the weights, are the same objects.
+    Layers of a functional `model` itself are read straight from its graph.
+    Otherwise the chain of layers is called again on a fresh input: a
+    Sequential model's layers may also serve in other models (a base shares
+    them with the model it came from), and a layer inside a nested model has
+    its output in the inner model's own graph, so the nested model is replaced
+    by a copy that also returns the wanted layers. The layers, and so the
+    weights, are the same objects.
     """
     located = [_locate(model, n) for n in layer_names]
     last = model.layers[-1]
-    if all(container is model for container, _ in located):
+    if not isinstance(model, keras.Sequential) and all(container is model for container, _ in located):
         outputs = [layer.output for _, layer in located] + ([last.input] if head_input else [])
-        return keras.Model(model.inputs[0], outputs)
+        try:
+            return keras.Model(model.inputs[0], outputs)
+        except ValueError:  # a layer shared with another model: .output is from the first model it served
+            pass
     if not _is_chain(model):
         raise ValueError(f"model {model.name!r} is not a plain chain of layers, so layers inside its nested models "
                          "cannot be reached from its input; pass the nested model (and an image prepared for it).")
@@ -162,8 +167,17 @@ def _tap(model, layer_names, head_input=False):
     return keras.Model(inputs, found + ([head] if head_input else []))
 
 
+def _as_list(outputs):
+    """A Keras model built with a one-element list of outputs returns a bare tensor: make it a list again."""
+    return list(outputs) if isinstance(outputs, (list, tuple)) else [outputs]
+
+
 def feature_map_model(model, layer_names):
-    """A keras.Model from the model's input to a list with the output of each named layer, in order."""
+    """A keras.Model from the model's input to the output of each named layer, in order.
+
+    Called on a batch it returns a list for two or more names and one tensor for one name
+    (Keras' rule for a one-element output list).
+    """
     _check_model(model)
     return _tap(model, _layer_names(model, layer_names))
 
@@ -194,7 +208,7 @@ def feature_maps(model, image, layer_names=None):
     names = [c.name for c in conv_layers(model)] if layer_names is None else _layer_names(model, layer_names)
     if not names:
         raise ValueError(f"model {model.name!r} has no Conv2D layer: pass layer_names.")
-    outputs = feature_map_model(model, names)(x[None], training=False)
+    outputs = _as_list(feature_map_model(model, names)(x[None], training=False))
     return {n: keras.ops.convert_to_numpy(out)[0] for n, out in zip(names, outputs)}
 
 
@@ -327,7 +341,7 @@ def maximise_activation(model, layer_name, filter_index, size=None, steps=100, l
     tap = _tap(model, [layer_name])
 
     def forward(x):
-        out = tap(x, training=False)[0]
+        out = _as_list(tap(x, training=False))[0]
         return x, keras.ops.mean(out[..., filter_index])
 
     rng = np.random.default_rng(seed)
