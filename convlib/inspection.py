@@ -304,7 +304,9 @@ def maximise_activation(model, layer_name, filter_index, size=None, steps=100, l
     and adds ``learning_rate * (high - low)`` times the gradient divided by its
     root mean square; then clips to `value_range`. Every `blur_every` steps
     (0: never) the image is blurred (sigma `blur_sigma` pixels). Jitter and
-    blur keep the high-frequency noise that also excites a filter from taking over.
+    blur keep the high-frequency noise that also excites a filter from taking over:
+    with jitter the ascent maximises the activation averaged over the small
+    shifts, so it favours patterns that survive being moved a pixel or two.
 
     `size` is the (height, width) to optimise (the model's input size by default).
     Works for any layer whose output ends in a channel (or unit) axis.

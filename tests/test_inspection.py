@@ -147,6 +147,25 @@ def test_gradient_ascent_finds_the_obvious_optimum_of_a_linear_filter():
     assert black.max() < 255 * 0.01
 
 
+def test_jittered_ascent_maximises_the_activation_averaged_over_the_shifts():
+    # A linear unit that wants one-pixel vertical stripes. With jitter 1 each step sees the image
+    # shifted by -1, 0 or 1 pixels each way (wrapping round) and shifts its gradient back, so the
+    # ascent maximises the unit's mean over those 9 shifts: the sign of the 3x3 circular average
+    # of the weights. Two column shifts in three flip the stripes, so that optimum is the opposite
+    # phase. Applying a gradient without shifting it back would find the unshifted stripes instead.
+    stripes = (np.indices((6, 6))[1] % 2).astype("float32")
+    weights = 2 * stripes - 1
+    model = keras.Sequential([keras.Input((6, 6, 1)), layers.Flatten(), layers.Dense(2, name="score")])
+    model.get_layer("score").set_weights([np.stack([weights.ravel(), np.zeros(36)], 1).astype("float32"),
+                                          np.zeros(2, "float32")])
+    plain, trace = ins.maximise_activation(model, "score", 0, steps=60, jitter=0, blur_every=0)
+    np.testing.assert_array_equal(np.round(plain[..., 0]), stripes)
+    assert trace[-1] == pytest.approx(18.0, rel=1e-4)  # 18 white pixels with weight +1
+    shifted_mean = np.mean([np.roll(weights, (r, c), axis=(0, 1)) for r in (-1, 0, 1) for c in (-1, 0, 1)], axis=0)
+    jittered, _ = ins.maximise_activation(model, "score", 0, steps=60, jitter=1, blur_every=0)
+    np.testing.assert_array_equal(np.round(jittered[..., 0]), (shifted_mean > 0).astype(float))
+
+
 def test_gradient_ascent_raises_a_trained_style_filter_and_is_reproducible():
     model = small_cnn(seed=5)
     image, trace = ins.maximise_activation(model, "c2", 3, steps=40, seed=1)
