@@ -125,46 +125,62 @@ def _is_chain(model):
     return previous is model.outputs[0]
 
 
-def _tap(model, layer_names, head_input=False):
-    """A keras.Model: image batch -> [output of each named layer] (+ the input of the last layer).
+def _graph_outputs(model, names):
+    """[outputs of the named layers of functional `model`] + [the input of its last layer], from its own graph.
 
-    Layers of a functional `model` itself are read straight from its graph.
-    Otherwise the chain of layers is called again on a fresh input: a
-    Sequential model's layers may also serve in other models (a base shares
-    them with the model it came from), and a layer inside a nested model has
-    its output in the inner model's own graph, so the nested model is replaced
-    by a copy that also returns the wanted layers. The layers, and so the
-    weights, are the same objects.
+    None if a layer is inside a nested model, or also serves in another model and its
+    .output belongs to that one.
     """
-    located = [_locate(model, n) for n in layer_names]
-    last = model.layers[-1]
-    if not isinstance(model, keras.Sequential) and all(container is model for container, _ in located):
-        outputs = [layer.output for _, layer in located] + ([last.input] if head_input else [])
-        try:
-            return keras.Model(model.inputs[0], outputs)
-        except ValueError:  # a layer shared with another model: .output is from the first model it served
-            pass
+    if not set(names) <= {layer.name for layer in model.layers}:
+        return None
+    outputs = [model.get_layer(n).output for n in names] + [model.layers[-1].input]
+    try:
+        return keras.Model(model.inputs[0], outputs)
+    except ValueError:
+        return None
+
+
+def _call_layers(model, x, names):
+    """Call `model` on tensor `x`, returning ({name: output of that layer}, input of its last layer, output).
+
+    A Sequential model (or a functional chain whose layers also serve elsewhere)
+    is called layer by layer, so every intermediate tensor is at hand; a nested
+    model that holds wanted layers is opened the same way.
+    """
+    graph = None if isinstance(model, keras.Sequential) else _graph_outputs(model, names)
+    if graph is not None:
+        outs = graph(x)
+        return dict(zip(names, outs[:-1])), outs[-1], model.layers[-1](outs[-1])
     if not _is_chain(model):
         raise ValueError(f"model {model.name!r} is not a plain chain of layers, so layers inside its nested models "
                          "cannot be reached from its input; pass the nested model (and an image prepared for it).")
-    wanted = {layer.name: i for i, (_, layer) in enumerate(located)}
-    found = [None] * len(located)
-    x = inputs = keras.Input(tuple(model.inputs[0].shape[1:]))
-    head = None
+    found, head = {}, x
     for layer in [layer for layer in model.layers if not isinstance(layer, keras.layers.InputLayer)]:
-        if layer is last:
-            head = x
-        inner = [lay.name for c, lay in located if c is layer]
+        head = x
+        inner = [n for n in names if isinstance(layer, keras.Model) and n in [sub.name for sub in layer.layers]]
         if inner:
-            outs = keras.Model(layer.inputs[0], [layer.get_layer(n).output for n in inner] + layer.outputs)(x)
-            for n, out in zip(inner, outs):
-                found[wanted[n]] = out
-            x = outs[-1]
+            sub_found, _, x = _call_layers(layer, x, inner)
+            found.update(sub_found)
         else:
             x = layer(x)
-            if layer.name in wanted:
-                found[wanted[layer.name]] = x
-    return keras.Model(inputs, found + ([head] if head_input else []))
+        if layer.name in names:
+            found[layer.name] = x
+    return found, head, x
+
+
+def _tap(model, layer_names, head_input=False):
+    """A keras.Model: image batch -> [output of each named layer] (+ the input of the last layer).
+
+    Built on a fresh input by calling the model's layers again (see :func:`_call_layers`):
+    a layer's own .output may belong to another model that shares it (a base shares
+    its layers with the model it came from; a nested model's layers live in its own
+    graph). The layers, and so the weights, are the same objects.
+    """
+    for n in layer_names:
+        _locate(model, n)
+    inputs = keras.Input(tuple(model.inputs[0].shape[1:]))
+    found, head, _ = _call_layers(model, inputs, layer_names)
+    return keras.Model(inputs, [found[n] for n in layer_names] + ([head] if head_input else []))
 
 
 def _as_list(outputs):

@@ -8,7 +8,7 @@ import pytest
 from keras import layers
 from scipy.stats import spearmanr
 
-from convlib import conv2d, conv_output_shape, max_pool2d, output_size, relu
+from convlib import conv2d, conv_output_shape, max_pool2d, models, output_size, relu
 from convlib import inspection as ins
 from convlib import inspection_plots as plots
 
@@ -120,6 +120,16 @@ def test_layers_inside_a_nested_base_are_reached_from_the_outer_input():
         cam, cam_flat = ins.grad_cam(model, image, 1), ins.grad_cam(flat, image, 1)
         np.testing.assert_allclose(cam.heatmap, cam_flat.heatmap, atol=1e-5)
         assert cam.heatmap.shape == (8, 8) and cam.predicted_class == cam_flat.predicted_class
+
+
+def test_a_base_that_shares_its_layers_with_the_trained_model_is_opened_too():
+    # convlib.models.conv_base reuses the trained layers, so each of them now serves in three models
+    trained = small_cnn(seed=4)
+    head = models.build_head_model(models.conv_base(trained, last_layer="flat"), num_classes=2)
+    image = RNG.random((12, 12, 3)).astype("float32")
+    np.testing.assert_allclose(ins.feature_maps(head, image, ["c2"])["c2"],
+                               ins.feature_maps(trained, image, ["c2"])["c2"], atol=1e-6)
+    assert ins.grad_cam(head, image, 1).heatmap.shape == (5, 5)
 
 
 def test_a_branching_outer_model_asks_for_the_inner_model():
