@@ -16,7 +16,7 @@ RNG = np.random.default_rng(12)
 
 
 def small_cnn(front=(), seed=0):
-    """[front layers] -> Conv(4, 3x3, relu) -> MaxPool(2) -> Conv(5, 3x3, same, relu) -> Flatten -> Dense(3, softmax)."""
+    """[front] -> Conv(4, 3x3, relu) -> MaxPool(2) -> Conv(5, 3x3, same, relu) -> Flatten -> Dense(3, softmax)."""
     keras.utils.set_random_seed(seed)
     return keras.Sequential([keras.Input((12, 12, 3)), *front,
                              layers.Conv2D(4, 3, activation="relu", name="c1"),
