@@ -8,6 +8,7 @@ import dataclasses
 import os
 import platform
 import time
+from pathlib import Path
 
 import numpy as np
 
@@ -120,3 +121,51 @@ def plot_history(results, metrics=("loss", "accuracy"), figsize=(9, 3.2)):
     axes[0].legend(fontsize=7)
     fig.tight_layout()
     return fig
+
+
+# --------------------------------------------------------------------------- models kept between chapters
+
+MODELS_ENV_VAR = "CNN_BOOK_MODELS"
+
+
+def models_dir(environ=None):
+    """Where chapters keep trained models for later chapters: $CNN_BOOK_MODELS or ~/.keras/cnn-book-models."""
+    environ = os.environ if environ is None else environ
+    return Path(environ.get(MODELS_ENV_VAR) or Path.home() / ".keras" / "cnn-book-models")
+
+
+def _model_path(name, profile):
+    if not isinstance(name, str) or not name.replace("_", "").isalnum():
+        raise ValueError(f"name must be letters, digits and underscores (it becomes a file name); got {name!r}.")
+    return models_dir() / f"{name}-{profile.name}.keras"
+
+
+def save_book_model(model, name, profile):
+    """Save `model` as <models_dir>/<name>-<profile>.keras for a later chapter; return the path.
+
+    The profile is part of the file name, so a quick test run never stands in for a real one.
+    """
+    path = _model_path(name, profile)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    model.save(path)
+    print(f"saved {name!r} for later chapters ({profile.name} profile) in ${MODELS_ENV_VAR} or ~/.keras: {path.name}")
+    return path
+
+
+def load_book_model(name, profile, saved_by):
+    """Load a model that chapter `saved_by` saved with :func:`save_book_model` in this profile.
+
+    If it is missing: in the quick profile return None (the caller builds a stand-in and says
+    so); in the other profiles raise an error that names the chapter to run first.
+    """
+    import keras
+
+    path = _model_path(name, profile)
+    if path.is_file():
+        print(f"loaded {name!r} ({profile.name} profile), saved by {saved_by}: {path.name}")
+        return keras.models.load_model(path)
+    if profile.allow_offline_fallback:
+        return None
+    raise FileNotFoundError(
+        f"No saved model {name!r} for the {profile.name} profile: {path} does not exist. Run {saved_by} "
+        f"first with the same profile (and the same {MODELS_ENV_VAR}, if you set it); it saves the model there.")

@@ -123,3 +123,22 @@ def test_timed_fit_prints_a_run_card(capsys, tmp_path):
     assert (tmp_path / "best.keras").is_file()
     fig = training.plot_history(result)
     assert len(fig.axes) == 2
+
+
+def test_book_models_are_kept_per_profile_and_a_missing_one_is_explained(tmp_path, monkeypatch, capsys):
+    from convlib.profiles import get_profile
+
+    monkeypatch.setenv(training.MODELS_ENV_VAR, str(tmp_path))
+    quick, cpu = get_profile("quick"), get_profile("cpu")
+    model = models.build_dense_baseline(units=4)
+    path = training.save_book_model(model, "tiny_dense", quick)
+    assert path == tmp_path / "tiny_dense-quick.keras" and path.is_file()
+    loaded = training.load_book_model("tiny_dense", quick, saved_by="chapter 9")
+    x = np.random.default_rng(0).random((3, 28, 28, 1)).astype("float32")
+    np.testing.assert_allclose(loaded.predict(x, verbose=0), model.predict(x, verbose=0), atol=1e-6)
+    assert "saved by chapter 9" in capsys.readouterr().out
+    assert training.load_book_model("other", quick, saved_by="chapter 9") is None  # quick: caller builds a stand-in
+    with pytest.raises(FileNotFoundError, match=r"No saved model 'tiny_dense' for the cpu profile: .* Run chapter 9 first"):
+        training.load_book_model("tiny_dense", cpu, saved_by="chapter 9")
+    with pytest.raises(ValueError, match="name must be letters, digits and underscores"):
+        training.save_book_model(model, "../escape", quick)

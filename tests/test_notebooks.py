@@ -34,7 +34,8 @@ def test_notebook_declares_a_mode(path):
 
 @pytest.mark.parametrize("path", NOTEBOOKS, ids=[p.name for p in NOTEBOOKS])
 def test_notebook_runs_under_nbval(path, tmp_path):
-    env = dict(os.environ, CNN_BOOK_PROFILE="quick", TF_CPP_MIN_LOG_LEVEL="3", PYTHONHASHSEED="0")
+    env = dict(os.environ, CNN_BOOK_PROFILE="quick", TF_CPP_MIN_LOG_LEVEL="3", PYTHONHASHSEED="0",
+               CNN_BOOK_MODELS=str(tmp_path / "models"))  # chapters save models for later ones: not in ~/.keras
     env.pop("TF_ENABLE_ONEDNN_OPTS", None)  # chapters run TensorFlow as readers do (conftest.py turns it off)
     cmd = [
         sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", "-p", "no:randomly",
