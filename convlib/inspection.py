@@ -97,6 +97,34 @@ def conv_filters(model, layer_name):
     return kernel, bias
 
 
+_POOLS = (keras.layers.MaxPooling2D, keras.layers.AveragePooling2D)
+
+
+def receptive_fields(model, layer_names=None):
+    """{layer name: (rows, cols)}: how many input pixels one output position of the layer sees.
+
+    Follows the model's convolution and pooling layers (and those of models nested
+    one level down) in order, as :func:`convlib.receptive_field` does for a list of
+    (kernel_size, strides, dilation_rate). Layers without a window (activations,
+    batch normalisation) keep the field of the layer before them. `layer_names`
+    defaults to every Conv2D layer; the model must be a chain of layers.
+    """
+    from .arithmetic import receptive_field
+
+    _check_model(model)
+    names = [c.name for c in conv_layers(model)] if layer_names is None else _layer_names(model, layer_names)
+    windows, fields = [], {}
+    for _, layer in _all_layers(model):
+        if isinstance(layer, keras.layers.Conv2D):
+            windows.append((layer.kernel_size, layer.strides, layer.dilation_rate))
+        elif isinstance(layer, _POOLS):
+            windows.append((layer.pool_size, layer.strides, (1, 1)))
+        if not isinstance(layer, keras.Model):
+            fields[layer.name] = tuple(receptive_field([(w[0][a], w[1][a], w[2][a]) for w in windows]) if windows
+                                       else 1 for a in (0, 1))
+    return {n: fields[n] for n in names}
+
+
 def _layer_names(model, layer_names):
     if isinstance(layer_names, str):
         layer_names = [layer_names]

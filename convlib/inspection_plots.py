@@ -88,6 +88,46 @@ def plot_feature_maps(maps, max_channels=16, cols=8, cmap="viridis"):
     return fig
 
 
+def display_image(image):
+    """An image ready for imshow on [0, 1]: (H, W, 1) becomes (H, W); pixels in [0, 1] stay as
+    they are, 0..255 ones are divided by 255, any others (e.g. preprocessed ones) are stretched to [0, 1]."""
+    img = as_array(image, "image").astype(float)
+    if img.ndim == 3 and img.shape[-1] == 1:
+        img = img[..., 0]
+    if img.ndim not in (2, 3) or (img.ndim == 3 and img.shape[-1] != 3):
+        raise ValueError(f"image must be (H, W), (H, W, 1) or (H, W, 3); got shape {img.shape}.")
+    if img.min() >= 0 and img.max() > 1 and img.max() <= 255:
+        return img / 255.0
+    if img.min() < 0 or img.max() > 1:
+        return _unit(img)
+    return img
+
+
+def plot_filter_tiles(kernel, channel=0, max_filters=32, cols=8):
+    """One input channel of many filters as a compact grid of tiles (e.g. a first layer on grey images).
+
+    `kernel` is (fh, fw, c_in, filters); tile f shows ``kernel[:, :, channel, f]``. All tiles
+    share one scale (the shown slices scaled to [0, 1] together), so they can be compared.
+    Returns the figure.
+    """
+    k = as_array(kernel, "kernel")
+    if k.ndim != 4:
+        raise ValueError(f"kernel must have shape (fh, fw, c_in, filters); got shape {k.shape}.")
+    if not isinstance(channel, (int, np.integer)) or isinstance(channel, bool) or not 0 <= channel < k.shape[2]:
+        raise ValueError(f"channel must be a whole number from 0 to {k.shape[2] - 1}; got {channel!r}.")
+    k = _unit(k[:, :, channel, :positive_int(max_filters, "max_filters")])
+    cols = min(positive_int(cols, "cols"), k.shape[-1])
+    rows = -(-k.shape[-1] // cols)
+    fig, axes = _grid(rows, cols, cell=0.6)
+    for f, ax in enumerate(axes.ravel()):
+        if f < k.shape[-1]:
+            ax.imshow(k[:, :, f], cmap="gray", vmin=0, vmax=1, interpolation="nearest")
+            ax.set_title(str(f), fontsize=6, pad=1)
+        else:
+            ax.axis("off")
+    return fig
+
+
 def overlay_heatmap(image, heat, ax=None, alpha=0.45, cmap="jet", title=None):
     """Draw `image` with a heat map (resized to the image's size) laid over it; returns the axes.
 
@@ -96,20 +136,12 @@ def overlay_heatmap(image, heat, ax=None, alpha=0.45, cmap="jet", title=None):
     """
     import matplotlib.pyplot as plt
 
-    img = as_array(image, "image")
-    if img.ndim == 3 and img.shape[-1] == 1:
-        img = img[..., 0]
-    if img.ndim not in (2, 3) or (img.ndim == 3 and img.shape[-1] != 3):
-        raise ValueError(f"image must be (H, W), (H, W, 1) or (H, W, 3); got shape {img.shape}.")
+    img = display_image(image)
     if not isinstance(alpha, (int, float)) or not 0 <= alpha <= 1:
         raise ValueError(f"alpha must be a number in [0, 1] (0: only the image); got {alpha!r}.")
     heat = resize_map(heat, img.shape[:2])
     if ax is None:
         _, ax = plt.subplots(figsize=(2.6, 2.6), dpi=75)
-    if img.min() >= 0 and img.max() > 1 and img.max() <= 255:
-        img = img / 255.0
-    elif img.min() < 0 or img.max() > 1:
-        img = _unit(img)
     ax.imshow(img, cmap="gray" if img.ndim == 2 else None, vmin=0, vmax=1)
     ax.imshow(heat, cmap=cmap, alpha=alpha)
     ax.set_xticks([])

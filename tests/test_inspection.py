@@ -389,3 +389,44 @@ def test_plots_draw_one_cell_per_filter_channel_and_map():
     with pytest.raises(ValueError, match=r"kernel must have shape \(fh, fw, c_in, filters\); got shape \(3, 3\)"):
         plots.plot_filters(np.zeros((3, 3)))
     plt.close("all")
+
+
+def test_filter_tiles_share_one_scale_and_display_image_reads_both_pixel_ranges():
+    import matplotlib
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    kernel = RNG.normal(size=(3, 3, 2, 11))
+    fig = plots.plot_filter_tiles(kernel, channel=1, cols=4)
+    assert len(fig.axes) == 3 * 4 and sum(1 for ax in fig.axes if ax.get_images()) == 11
+    part = kernel[:, :, 1, :]
+    np.testing.assert_allclose(fig.axes[5].get_images()[0].get_array(),
+                               (part[:, :, 5] - part.min()) / (part.max() - part.min()))
+    assert len(plots.plot_filter_tiles(kernel, max_filters=3).axes) == 3
+    with pytest.raises(ValueError, match=r"channel must be a whole number from 0 to 1; got 2"):
+        plots.plot_filter_tiles(kernel, channel=2)
+    bytes_image = np.array([[0, 51], [255, 102]], dtype=np.uint8)
+    np.testing.assert_allclose(plots.display_image(bytes_image), bytes_image / 255.0)
+    unit = RNG.random((4, 4, 1))
+    np.testing.assert_array_equal(plots.display_image(unit), unit[..., 0])
+    np.testing.assert_allclose(plots.display_image(np.array([[-2.0, 0.0], [2.0, 1.0]])), [[0, 0.5], [1, 0.75]])
+    with pytest.raises(ValueError, match=r"image must be \(H, W\), \(H, W, 1\) or \(H, W, 3\); got shape \(4, 4, 2\)"):
+        plots.display_image(np.zeros((4, 4, 2)))
+    plt.close("all")
+
+
+def test_receptive_fields_follow_convolutions_and_pooling():
+    model = small_cnn(front=[layers.Rescaling(0.5, name="half")])
+    # c1: 3; pool (2, stride 2): 3 + 1 = 4; c2 (3x3 after a stride of 2): 4 + 2 * 2 = 8
+    assert ins.receptive_fields(model) == {"c1": (3, 3), "c2": (8, 8)}
+    assert ins.receptive_fields(model, ["pool", "half"]) == {"pool": (4, 4), "half": (1, 1)}
+    vgg = keras.applications.VGG16(weights=None, include_top=False, input_shape=(32, 32, 3))
+    fields = ins.receptive_fields(vgg, ["block1_conv2", "block5_conv3", "block5_pool"])
+    # 5 after block 1; each pool adds (2 - 1) x jump and doubles the jump; each 3x3 conv adds 2 x jump:
+    # 5+1 | +8+2 = 16 | +24+4 = 44 | +48+8 = 100 | +96 = 196, then pool 5: 212 (the usual figure for VGG16)
+    assert fields == {"block1_conv2": (5, 5), "block5_conv3": (196, 196), "block5_pool": (212, 212)}
+    wide = keras.Sequential([keras.Input((20, 20, 1)), layers.Conv2D(1, (3, 5), dilation_rate=(1, 2), name="w")])
+    assert ins.receptive_fields(wide) == {"w": (3, 9)}
+    nested = models.build_head_model(models.conv_base(models.build_cifar_bn_cnn(num_classes=8)), 2)
+    # 3 | pool +1 = 4 | two convs +4 each = 12 | pool +2 = 14 | two convs +8 each = 30
+    assert ins.receptive_fields(nested, ["conv_2_1", "relu_3_2"]) == {"conv_2_1": (8, 8), "relu_3_2": (30, 30)}
