@@ -8,6 +8,12 @@ Each notebook is run top to bottom by a fresh kernel in the lessons/ folder and
 saved with its new outputs (cleaned as `clean_outputs` says); the time each one
 took is printed. A notebook whose
 cell fails is left unchanged on disk and the command exits non-zero.
+
+Without internet, cells tagged `needs-imagenet` (they need VGG16's ImageNet weights)
+cannot run in the cpu or full profile. `--skip-tag needs-imagenet` runs everything
+else and leaves those cells without output:
+
+    python -m convlib.regenerate --profile cpu --skip-tag needs-imagenet lessons/14-*.ipynb
 """
 import argparse
 import os
@@ -48,16 +54,24 @@ def clean_outputs(nb):
     return nb
 
 
-def regenerate(path, profile, timeout=3600):
+def regenerate(path, profile, timeout=3600, skip_tags=()):
+    """Run the notebook at `path` in place; cells tagged with one of `skip_tags` are not run
+    and keep no output. Returns the wall time in seconds."""
     import nbformat
     from nbclient import NotebookClient
 
     path = Path(path)
     nb = nbformat.read(path, as_version=4)
+    skipped = [c for c in nb.cells if set(c.metadata.get("tags", [])) & set(skip_tags)]
+    for cell in skipped:
+        if cell.cell_type == "code":
+            cell.outputs, cell.execution_count = [], None
+    run = nbformat.v4.new_notebook(metadata=nb.metadata)
+    run.cells = [c for c in nb.cells if not any(c is s for s in skipped)]  # the same cell objects
     os.environ["CNN_BOOK_PROFILE"] = profile
     os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
     start = time.perf_counter()
-    NotebookClient(nb, timeout=timeout, kernel_name="python3",
+    NotebookClient(run, timeout=timeout, kernel_name="python3",
                    resources={"metadata": {"path": str(path.parent)}}).execute()
     nbformat.write(clean_outputs(nb), path)
     return time.perf_counter() - start
@@ -68,6 +82,8 @@ def main(argv=None):
     parser.add_argument("notebooks", nargs="*", help="notebooks to run (default: every lessons/*.ipynb)")
     parser.add_argument("--profile", choices=PROFILES, required=True,
                         help="run profile the chapters read from CNN_BOOK_PROFILE")
+    parser.add_argument("--skip-tag", action="append", default=[], metavar="TAG",
+                        help="leave cells with this tag unrun and without output (e.g. needs-imagenet offline)")
     args = parser.parse_args(argv)
     notebooks = args.notebooks or sorted(str(p) for p in LESSONS.glob("*.ipynb"))
     failed = []
@@ -75,7 +91,7 @@ def main(argv=None):
         if not Path(nb).is_file():
             parser.error(f"no such notebook: {nb}")
         try:
-            print(f"{nb}: {regenerate(nb, args.profile):.1f} s", flush=True)
+            print(f"{nb}: {regenerate(nb, args.profile, skip_tags=args.skip_tag):.1f} s", flush=True)
         except Exception as exc:  # report and go on with the other chapters
             print(f"{nb}: FAILED ({type(exc).__name__}: {str(exc).splitlines()[0] if str(exc) else ''})", flush=True)
             failed.append(nb)

@@ -89,3 +89,33 @@ def test_clean_outputs_drops_the_font_awesome_cdn_link_of_animations():
     cleaned = clean_outputs(nb).cells[0].outputs[0].data["text/html"]
     assert "bootstrapcdn" not in cleaned and 'class="animation"' in cleaned
     assert cleaned.count("<") == html.count("<") - 1  # only the <link> went
+
+
+def test_skip_tag_leaves_tagged_cells_unrun_and_without_output(tmp_path):
+    nb_path = tmp_path / "online.ipynb"
+    nb = nbformat.v4.new_notebook()
+    needs = nbformat.v4.new_code_cell("raise RuntimeError('needs the ImageNet weights')")
+    needs.metadata["tags"] = ["needs-imagenet"]
+    needs.outputs = [nbformat.v4.new_output("stream", name="stdout", text="an old output\n")]
+    nb.cells = [nbformat.v4.new_code_cell("a = 20"), needs, nbformat.v4.new_code_cell("print(a + 22)")]
+    nb.metadata["kernelspec"] = {"name": "python3", "display_name": "Python 3", "language": "python"}
+    nbformat.write(nb, nb_path)
+    command = [sys.executable, "-m", "convlib.regenerate", "--profile", "quick", str(nb_path)]
+    assert subprocess.run(command, capture_output=True, text=True, cwd=ROOT).returncode == 1  # the cell does fail
+    result = subprocess.run(command + ["--skip-tag", "needs-imagenet"], capture_output=True, text=True, cwd=ROOT)
+    assert result.returncode == 0, result.stdout + result.stderr
+    cells = nbformat.read(nb_path, as_version=4).cells
+    assert len(cells) == 3 and cells[1].outputs == [] and cells[1].execution_count is None
+    assert [o.text for o in cells[2].outputs] == ["42\n"]
+
+
+def test_cells_that_load_imagenet_weights_are_tagged_and_store_no_output():
+    """Offline, those cells can only run on random weights: nothing they print may be stored."""
+    loaders = ("load_vgg16_base(", "load_vgg16_imagenet(")
+    for path in sorted((ROOT / "lessons").glob("*.ipynb")):
+        for i, cell in enumerate(nbformat.read(path, as_version=4).cells):
+            tagged = "needs-imagenet" in cell.metadata.get("tags", [])
+            if cell.cell_type == "code" and any(call in cell.source for call in loaders):
+                assert tagged, f"{path.name} cell {i} loads ImageNet weights: tag it needs-imagenet"
+            if tagged:
+                assert cell.outputs == [], f"{path.name} cell {i} needs ImageNet weights but stores output"
