@@ -314,7 +314,7 @@ def load_mnist(profile=None, data_dir_=None, seed=0, download=True):
     (sha256-checked), and in the quick profile falls back to scikit-learn's
     digits with a loud notice.
     """
-    profile = get_profile(profile) if not hasattr(profile, "name") else profile
+    profile = get_profile(profile)
     tried = []
     root = data_dir(data_dir_)
     if root is not None:
@@ -493,7 +493,7 @@ def load_cifar10(profile=None, data_dir_=None, seed=0, download=True):
     ``cifar10/{train,test}/<class>/*.jpg`` tree (JPEG copies are lossy: the
     source string says so), or ``cifar-10-python.tar.gz`` (sha256-checked).
     """
-    profile = get_profile(profile) if not hasattr(profile, "name") else profile
+    profile = get_profile(profile)
     per_class = None if profile.train_size is None else -(-profile.train_size // 10)
     per_class_test = None if profile.test_size is None else -(-profile.test_size // 10)
     tried = []
@@ -548,7 +548,7 @@ def load_cats_vs_dogs(profile=None, data_dir_=None, image_size=None, seed=0, dow
     ``keras.utils.get_file`` (no published hash is known, so it is not checked).
     The validation split is returned as ``x_test``/``y_test``.
     """
-    profile = get_profile(profile) if not hasattr(profile, "name") else profile
+    profile = get_profile(profile)
     size = profile.image_size if image_size is None else image_size
     per_class = None if profile.train_size is None else -(-profile.train_size // 2)
     per_class_val = None if profile.test_size is None else -(-profile.test_size // 2)

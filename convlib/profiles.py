@@ -138,9 +138,11 @@ def profile_name(environ=None, gpu=None):
 
 
 def get_profile(name=None, environ=None, gpu=None):
-    """The active :class:`Profile` (or the one called `name`)."""
+    """The active :class:`Profile` (or the one called `name`; a Profile is returned as it is)."""
+    if isinstance(name, Profile):
+        return name
     if name is None:
         name = profile_name(environ, gpu)
     elif not isinstance(name, str) or name.lower() not in PROFILE_NAMES:
-        raise ValueError(f"name must be one of 'quick', 'cpu', 'full'; got {name!r}.")
+        raise ValueError(f"profile must be a Profile or one of 'quick', 'cpu', 'full'; got {name!r}.")
     return PROFILES[name.lower()]

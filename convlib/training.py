@@ -20,7 +20,7 @@ def setup(seed=0, profile=None):
     """Fix all random seeds (Python, NumPy, the backend), print the profile banner, return the profile."""
     import keras
 
-    profile = get_profile(profile) if not hasattr(profile, "name") else profile
+    profile = get_profile(profile)
     keras.utils.set_random_seed(seed)
     print(profile.banner())
     print(f"  data folder ({DATA_ENV_VAR}): {os.environ.get(DATA_ENV_VAR) or 'not set'}")

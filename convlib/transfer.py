@@ -61,13 +61,6 @@ def keras_cache_dir():
     return os.path.join(home, "models")
 
 
-def _profile(profile):
-    if profile is None or isinstance(profile, str):
-        return get_profile(profile)
-    if not hasattr(profile, "allow_offline_fallback"):
-        raise TypeError(f"profile must be a convlib Profile, a profile name or None; got {profile!r}.")
-    return profile
-
 
 def _image_shape(input_shape, profile, name="input_shape"):
     if input_shape is None:
@@ -133,7 +126,7 @@ def load_vgg16_base(profile=None, input_shape=None):
     returns the same network with random weights after a loud notice; other
     profiles raise :class:`WeightsUnavailableError` naming the missing file.
     """
-    profile = _profile(profile)
+    profile = get_profile(profile)
     return _vgg16(profile, include_top=False, input_shape=_image_shape(input_shape, profile))
 
 
@@ -143,7 +136,7 @@ def load_vgg16_imagenet(profile=None):
     Its weights file is about 528 MB. Same offline rules as :func:`load_vgg16_base`.
     Returns ``(model, weights)``.
     """
-    return _vgg16(_profile(profile), include_top=True, input_shape=None)
+    return _vgg16(get_profile(profile), include_top=True, input_shape=None)
 
 
 @keras.saving.register_keras_serializable(package="convlib")
@@ -313,7 +306,7 @@ def imagenet_top5(model, photos, profile=None, top=5):
     ("ImageNet class 281"); other profiles raise :class:`WeightsUnavailableError`.
     """
     _check_model(model, "model")
-    profile = _profile(profile)
+    profile = get_profile(profile)
     in_shape, out_shape = tuple(model.inputs[0].shape[1:]), tuple(model.outputs[0].shape[1:])
     if out_shape != (1000,) or len(in_shape) != 3 or in_shape[0] is None or in_shape[0] != in_shape[1]:
         raise ValueError("model must be an ImageNet classifier with square inputs and 1,000 outputs, such as "

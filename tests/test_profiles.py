@@ -23,7 +23,7 @@ def test_default_is_full_with_a_gpu_and_cpu_without():
 def test_unknown_profile_name_is_explained():
     with pytest.raises(ValueError, match=r"CNN_BOOK_PROFILE must be one of 'quick', 'cpu', 'full'; got 'fast'"):
         profiles.profile_name({"CNN_BOOK_PROFILE": "fast"})
-    with pytest.raises(ValueError, match=r"name must be one of 'quick', 'cpu', 'full'; got 'gpu'"):
+    with pytest.raises(ValueError, match=r"profile must be a Profile or one of 'quick', 'cpu', 'full'; got 'gpu'"):
         profiles.get_profile("gpu")
 
 
@@ -68,3 +68,10 @@ def test_import_convlib_and_profile_selection_do_not_import_tensorflow():
             "print(bad); sys.exit(1 if bad else 0)")
     result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
     assert result.returncode == 0, result.stdout + result.stderr
+
+
+def test_get_profile_returns_a_profile_unchanged_and_refuses_other_objects():
+    cpu = profiles.PROFILES["cpu"]
+    assert profiles.get_profile(cpu) is cpu
+    with pytest.raises(ValueError, match=r"profile must be a Profile or one of .*; got 42"):
+        profiles.get_profile(42)

@@ -212,7 +212,7 @@ def test_square_photos_crops_the_centre():
     (lambda: transfer.load_vgg16_base("quick", input_shape=(16, 16, 3)), "input_shape must be"),
     (lambda: transfer.load_vgg16_base("quick", input_shape=(64, 64, 1)), "three colour channels"),
     (lambda: transfer.load_vgg16_base(42), "profile must be"),
-    (lambda: transfer.load_vgg16_base("slow"), "name must be one of"),
+    (lambda: transfer.load_vgg16_base("slow"), "profile must be a Profile or one of"),
     (lambda: transfer.build_transfer_classifier("vgg"), "base must be a keras.Model"),
     (lambda: transfer.build_transfer_classifier(random_base(), num_classes=0), "num_classes must be"),
     (lambda: transfer.build_transfer_classifier(random_base(), dropout=1.0), "dropout must be"),
