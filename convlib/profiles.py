@@ -95,7 +95,7 @@ PROFILES = {
         description="all data and the epochs the text is about (a GPU is recommended)",
         train_size=None,
         test_size=None,
-        epochs={"baseline": 20, "cnn": 15, "augmented": 30, "transfer": 10, "finetune": 10,
+        epochs={"baseline": 20, "cnn": 15, "augmented": 48, "transfer": 10, "finetune": 10,
                 "cifar_baseline": 30, "cifar_compare": 30, "cifar_final": 80, "cifar_resume": 10,
                 "cifar8_pretrain": 30},
         batch_size=128,

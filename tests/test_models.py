@@ -56,6 +56,18 @@ def test_augmentation_is_random_in_training_and_identity_in_inference():
     assert model.count_params() == 93322  # augmentation and dropout add no parameters
 
 
+def test_augmented_model_continues_from_the_cnn_by_copying_weights_by_name():
+    # Chapter 09's cpu profile starts the augmented model (with dropout) from the trained CNN.
+    keras.utils.set_random_seed(2)
+    cnn = models.build_mnist_cnn()
+    augmented = models.build_mnist_cnn(augmentation=models.build_augmentation(seed=0), dropout=0.25)
+    x = np.random.default_rng(2).random((8, 28, 28, 1)).astype("float32")
+    assert not np.allclose(augmented.predict(x, verbose=0), cnn.predict(x, verbose=0))
+    for layer in cnn.layers:
+        augmented.get_layer(layer.name).set_weights(layer.get_weights())
+    np.testing.assert_allclose(augmented.predict(x, verbose=0), cnn.predict(x, verbose=0), rtol=1e-6, atol=1e-7)
+
+
 def test_sparse_and_one_hot_losses_agree():
     rng = np.random.default_rng(0)
     x, y = rng.random((16, 28, 28, 1)).astype("float32"), rng.integers(0, 10, 16)
