@@ -91,3 +91,33 @@ def padding_spec(padding):
         "padding must be 'valid', 'same', 'full', a whole number >= 0, a pair (rows, cols) "
         f"or ((top, bottom), (left, right)); got {padding!r}."
     )
+
+
+# Limits of guard_size: a few GB of memory, and about as many multiply-adds as the
+# Python loops of conv2d_naive get through in a few seconds.
+MAX_BYTES = 4 * 10**9
+MAX_LOOP_MULTIPLY_ADDS = 10**7
+
+
+def guard_size(what, nbytes=0, loop_multiply_adds=0, force=False):
+    """Refuse a call that would allocate more than MAX_BYTES or loop over more than
+    MAX_LOOP_MULTIPLY_ADDS multiply-adds, unless force=True.
+
+    `what` describes the call for the message, e.g. "conv2d with x of shape (1, 5, 5, 1)".
+    Without this, a typo such as padding=10**5 ends in NumPy's "Unable to allocate"
+    (or a loop that runs for hours) instead of a message about the argument.
+    """
+    if force:
+        return
+    if nbytes > MAX_BYTES:
+        raise ValueError(
+            f"{what} would allocate about {nbytes / 1e9:,.1f} GB, more than the "
+            f"{MAX_BYTES / 1e9:g} GB allowed without force=True. Check the shapes and the "
+            "padding; if you mean it, call again with force=True."
+        )
+    if loop_multiply_adds > MAX_LOOP_MULTIPLY_ADDS:
+        raise ValueError(
+            f"{what} would run {loop_multiply_adds:,} multiply-adds in Python loops, more than the "
+            f"{MAX_LOOP_MULTIPLY_ADDS:,} allowed without force=True. Use the vectorised version "
+            "for inputs this large, or call again with force=True to wait for the loops."
+        )

@@ -124,3 +124,15 @@ def test_activation_errors():
         cl.softmax(X, axis=2)
     with pytest.raises(ValueError, match=r"softmax needs at least one axis"):
         cl.softmax(3.0)
+
+
+def test_guard_size_refuses_large_calls_unless_forced():
+    from convlib._validate import MAX_BYTES, MAX_LOOP_MULTIPLY_ADDS, guard_size
+
+    with pytest.raises(ValueError, match=r"^op would allocate about 5\.0 GB, more than the 4 GB .*force=True"):
+        guard_size("op", nbytes=5 * 10**9)
+    with pytest.raises(ValueError, match=r"^op would run 20,000,000 multiply-adds in Python loops, more than "
+                                         r"the 10,000,000 .*force=True"):
+        guard_size("op", loop_multiply_adds=2 * 10**7)
+    guard_size("op", nbytes=MAX_BYTES, loop_multiply_adds=MAX_LOOP_MULTIPLY_ADDS)  # at the limit: allowed
+    guard_size("op", nbytes=10**15, loop_multiply_adds=10**15, force=True)
