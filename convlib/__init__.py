@@ -28,6 +28,7 @@ from .pooling import (
     mixed_pool2d,
     sum_pool2d,
 )
+from .transpose import conv2d_transpose, conv_transpose_output_size
 
 __version__ = "0.1.0"
 
@@ -39,4 +40,5 @@ __all__ = [
     "conv_params", "dense_params", "conv_multiplies", "dense_multiplies", "receptive_field",
     "relu", "leaky_relu", "sigmoid", "softmax",
     "kernel", "KERNEL_NAMES",
+    "conv2d_transpose", "conv_transpose_output_size",
 ]
