@@ -136,7 +136,7 @@ def plot_same_padding(n, f, s, ax=None):
             rect.set_gid("input" if inside else "padding")
             ax.add_patch(rect)
             if not inside:
-                ax.text(c, r, "0", ha="center", va="center", fontsize=7, color="#666666")
+                ax.text(c, r, "0", ha="center", va="center", fontsize=8, color="#666666")
     starts = [k * s for k in range(out)]
     rows_, cols_ = zip(*[(r, c) for r in starts for c in starts])
     ax.plot(cols_, rows_, "o", color=CURRENT, markersize=4, gid="starts")
@@ -148,7 +148,7 @@ def plot_same_padding(n, f, s, ax=None):
     ax.set_aspect("equal")
     ax.axis("off")
     sides = f"{before} top/left, {after} bottom/right"
-    ax.set_title(f"n={n}, f={f}, stride {s}, padding='same'\npadding {sides}; output {out}x{out}", fontsize=9)
+    ax.set_title(f"n={n}, f={f}, stride {s}, padding='same'\npadding {sides}; output {out}x{out}", fontsize=10)
     fig.tight_layout()
     return fig
 
