@@ -13,17 +13,29 @@ References, none of them the code under test:
 """
 import doctest
 
-import keras
-import numpy as np
-import pytest
-import tensorflow as tf
-from hypothesis import assume, given, settings
-from hypothesis import strategies as st
+import matplotlib
 
-import convlib as cl
-import convlib.transpose
-from convlib.backprop import conv2d_backward
-from convlib.transpose import conv2d_transpose, conv2d_transpose_naive, conv_transpose_output_size
+matplotlib.use("Agg")
+
+import keras  # noqa: E402
+import numpy as np  # noqa: E402
+import pytest  # noqa: E402
+import tensorflow as tf  # noqa: E402
+from hypothesis import assume, given, settings  # noqa: E402
+from hypothesis import strategies as st  # noqa: E402
+
+import convlib as cl  # noqa: E402
+import convlib.transpose  # noqa: E402
+from convlib.backprop import conv2d_backward  # noqa: E402
+from convlib.transpose import conv2d_transpose, conv2d_transpose_naive, conv_transpose_output_size  # noqa: E402
+from convlib.widgets import count_frames  # noqa: E402
+from convlib.widgets.transpose import (  # noqa: E402
+    plot_stretched_input,
+    stretched_input,
+    transposed_conv_animation,
+    transposed_conv_explorer,
+    transposed_conv_state,
+)
 
 RUNS = settings(max_examples=60, deadline=None)
 TIGHT = dict(rtol=1e-12, atol=1e-12)
@@ -428,3 +440,67 @@ def test_docstring_examples():
 def test_exported_from_convlib():
     assert cl.conv2d_transpose is conv2d_transpose
     assert cl.conv_transpose_output_size is conv_transpose_output_size
+
+
+# ----------------------------------------------------------------------------- the explorer and its twin
+
+@pytest.mark.parametrize("padding, output_padding", [("valid", None), ("valid", 1), ("same", None), ("same", 1),
+                                                     (1, 0), (((0, 1), (1, 0)), None)])
+def test_explorer_state_adds_one_copy_per_step_and_ends_on_the_output(padding, output_padding):
+    x, kernel = np.array([[1.0, 2.0], [3.0, 4.0]]), np.arange(1.0, 10.0).reshape(3, 3)
+    states = [transposed_conv_state(x, kernel, 2, padding, output_padding, step=k) for k in range(4)]
+    expected = conv2d_transpose(x, kernel, strides=2, padding=padding, output_padding=output_padding)
+    previous = np.zeros_like(states[0]["canvas"])
+    for k, state in enumerate(states):
+        i, j = divmod(k, 2)
+        added = state["canvas"] - previous
+        np.testing.assert_array_equal(added[2 * i: 2 * i + 3, 2 * j: 2 * j + 3], x[i, j] * kernel)
+        assert np.count_nonzero(added) == 9 and state["cells"][0] == (2 * i, 2 * j)
+        previous = state["canvas"]
+    top, left, rows, cols = states[-1]["crop"]
+    np.testing.assert_array_equal(states[-1]["canvas"][top: top + rows, left: left + cols], expected)
+    assert states[-1]["crop_mask"].sum() == states[-1]["canvas"].size - expected.size
+
+
+def test_explorer_follows_its_controls_and_reports_refused_settings():
+    explorer = transposed_conv_explorer()
+    assert explorer.state["output"].shape == (5, 5)
+    explorer.controls["padding"].value = "same"
+    assert explorer.state["output"].shape == (4, 4)
+    explorer.controls["step"].value = 3
+    assert (explorer.state["i"], explorer.state["j"]) == (1, 1)
+    explorer.controls["kernel"].value = "4x4 ones"
+    explorer.controls["output_padding"].value = 0      # 'same', even kernel, 0: no output size fits
+    assert "output_padding=0" in explorer.message.value
+    explorer.controls["output_padding"].value = 1
+    assert explorer.message.value == "" and explorer.state["output"].shape == (3, 3)
+
+
+def test_animation_has_one_frame_per_input_cell():
+    assert count_frames(transposed_conv_animation()) == 4
+    assert count_frames(transposed_conv_animation(np.ones((2, 3)), np.ones((2, 2)), strides=1)) == 6
+
+
+def test_stretched_input_convolved_with_the_flipped_kernel_is_the_transposed_convolution():
+    rng = np.random.default_rng(0)
+    for shape, f, s in (((2, 2), 3, 2), ((3, 2), 2, 3), ((2, 4), 4, 1)):
+        x, kernel = rng.standard_normal(shape), rng.standard_normal((f, f))
+        grid, inserted, border = stretched_input(x, f, s)
+        np.testing.assert_allclose(cl.conv2d(grid, kernel[::-1, ::-1]),
+                                   conv2d_transpose(x, kernel, strides=s, output_padding=0), **TIGHT)
+        assert inserted.sum() == grid.size - border.sum() - x.size and not np.any(grid[inserted | border])
+    fig = plot_stretched_input()
+    assert len(fig.axes) == 2
+    matplotlib.pyplot.close(fig)
+
+
+@pytest.mark.parametrize("kwargs, match", [
+    (dict(x=np.ones((2, 2, 1))), r"x must be a non-empty 2-D array .*\(2, 2, 1\)"),
+    (dict(step=4), r"step must be between 0 and 3 .*got 4"),
+    (dict(strides=0), r"strides must be"),
+])
+def test_explorer_state_errors(kwargs, match):
+    args = dict(x=np.ones((2, 2)), kernel=np.ones((3, 3)), strides=2, step=0)
+    args.update(kwargs)
+    with pytest.raises(ValueError, match=match):
+        transposed_conv_state(**args)
