@@ -105,11 +105,13 @@ def test_naive_loops_equal_vectorised(case):
     np.testing.assert_allclose(cl.conv2d_naive(x, k, **kwargs), cl.conv2d(x, k, **kwargs), rtol=1e-5, atol=1e-5)
 
 
-@settings(max_examples=80, deadline=None)
+@settings(max_examples=120, deadline=None)
 @given(st.integers(1, 12), st.integers(1, 12), st.integers(1, 5), st.integers(1, 5),
-       st.sampled_from(["valid", "full"]), st.integers(0, 2**16))
+       st.sampled_from(["valid", "same", "full"]), st.integers(0, 2**16))
 def test_2d_correlation_and_convolution_match_scipy(h, w, fh, fw, mode, seed):
-    assume(mode == "full" or (fh <= h and fw <= w))
+    # Odd and even kernels: for 'same', SciPy centres both results on the full output,
+    # and convlib's rules (Keras' for conv2d, its mirror image for convolve2d) agree.
+    assume(mode != "valid" or (fh <= h and fw <= w))
     rng = np.random.default_rng(seed)
     x, k = rng.standard_normal((h, w)), rng.standard_normal((fh, fw))
     np.testing.assert_allclose(cl.conv2d(x, k, padding=mode), scipy.signal.correlate2d(x, k, mode=mode), atol=1e-10)
@@ -160,6 +162,49 @@ def test_activations_match_keras():
     np.testing.assert_allclose(cl.sigmoid(x), keras.activations.sigmoid(x), rtol=1e-6)
     logits = np.random.default_rng(0).standard_normal((4, 10)).astype(np.float32)
     np.testing.assert_allclose(cl.softmax(logits), keras.activations.softmax(logits), rtol=1e-5)
+
+
+def test_strides_with_dilation_as_tf_nn_conv2d_computes_them():
+    # keras.layers.Conv2D refuses strides > 1 together with dilation_rate > 1; tf.nn.conv2d
+    # computes the combination (the hypothesis test above compares many), and so does convlib.
+    with pytest.raises(ValueError, match="strides > 1"):
+        keras.layers.Conv2D(1, 3, strides=2, dilation_rate=2)
+    rng = np.random.default_rng(5)
+    x, k = rng.standard_normal((1, 9, 10, 2)).astype(np.float32), rng.standard_normal((3, 3, 2, 4)).astype(np.float32)
+    expected = tf.nn.conv2d(x, k, strides=(2, 3), padding="VALID", dilations=2).numpy()
+    assert expected.shape == (1, 3, 2, 4)
+    np.testing.assert_allclose(cl.conv2d(x, k, strides=(2, 3), dilation_rate=2), expected, rtol=1e-5, atol=1e-5)
+
+
+def with_nan(x, seed):
+    x = x.copy()
+    x[np.random.default_rng(seed).random(x.shape) < 0.4] = np.nan
+    return x
+
+
+@settings(max_examples=100, deadline=None)
+@given(pool_case(), st.integers(0, 2**16))
+def test_max_and_min_pooling_skip_nan_as_tensorflow_does(case, seed):
+    x, pool, strides, padding = case
+    x = with_nan(x, seed)
+    for ours, sign in [(cl.max_pool2d, 1), (cl.min_pool2d, -1)]:
+        expected = sign * tf.nn.max_pool2d(sign * x, pool, strides or pool, padding.upper()).numpy()
+        # TensorFlow starts each window at the lowest float32 and returns it for a window of only NaN;
+        # convlib returns NaN there, as its docstring says.
+        no_number = expected == sign * np.finfo(np.float32).min
+        got = ours(x, pool, strides, padding)
+        assert got.shape == expected.shape
+        np.testing.assert_array_equal(got[~no_number], expected[~no_number])
+        assert np.isnan(got[no_number]).all()
+        assert no_number.sum() == np.isnan(got).sum()
+
+
+def test_nan_in_average_and_global_pooling_as_keras():
+    x = with_nan(np.random.default_rng(2).standard_normal((2, 6, 6, 3)).astype(np.float32), 0)
+    assert np.isnan(x).any() and not np.isnan(x).all()
+    np.testing.assert_array_equal(cl.avg_pool2d(x, 2), keras.layers.AveragePooling2D(2)(x).numpy())
+    np.testing.assert_array_equal(cl.global_max_pool2d(x), keras.layers.GlobalMaxPooling2D()(x).numpy())
+    assert np.isnan(cl.global_max_pool2d(x)).all()  # every channel of every image holds a NaN here
 
 
 @pytest.mark.parametrize("n", range(1, 12))
