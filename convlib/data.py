@@ -597,6 +597,70 @@ def load_cats_vs_dogs(profile=None, data_dir_=None, image_size=None, seed=0, dow
                  "cats-vs-dogs/validation/{cats,dogs}/*.jpg", tried)
 
 
+@dataclasses.dataclass(frozen=True)
+class ImageFolder:
+    """A folder with ``train/<class>/`` and ``validation/<class>/`` image files, for
+    ``keras.utils.image_dataset_from_directory``; `source` says what it holds, for run cards."""
+
+    path: Path
+    source: str
+    offline_fallback: bool = False
+
+
+def _write_stand_in_folder(folder, size, seed):
+    """Generated two-colour images as PNG files in folder/{train,validation}/{cats,dogs}/ (100 + 60)."""
+    from PIL import Image
+
+    x, y = generated_images(80, 2, size, seed)
+    for split, part in (("train", slice(0, 100)), ("validation", slice(100, None))):
+        for i, (img, label) in enumerate(zip(x[part], y[part])):
+            target = folder / split / CATS_DOGS_CLASSES[label]
+            target.mkdir(parents=True, exist_ok=True)
+            Image.fromarray(img).save(target / f"{i:03d}.png")
+
+
+def cats_vs_dogs_folder(profile=None, data_dir_=None, seed=0, download=True):
+    """Where the cats-vs-dogs photos are on disk: an :class:`ImageFolder`.
+
+    Looks in ``$CNN_BOOK_DATA`` (``cats-vs-dogs/`` or ``cats_and_dogs_filtered/``),
+    then in Keras' cache, then downloads the TensorFlow tutorial's zip. Offline,
+    the ``quick`` profile writes 160 generated two-colour images into a
+    temporary folder of the same layout, with a loud notice; other profiles
+    raise :class:`DataUnavailableError`.
+    """
+    import tempfile
+
+    profile = get_profile(profile)
+    root = data_dir(data_dir_)
+    tried = []
+
+    def has_splits(c):
+        return (c / "train").is_dir() and (c / "validation").is_dir()
+
+    if root is not None:
+        for name in ("cats-vs-dogs", "cats_and_dogs_filtered"):
+            if has_splits(root / name):
+                return ImageFolder(root / name, f"cats vs dogs photos in {_display(root / name, root)}")
+        tried.append(f"{DATA_ENV_VAR}={root} (no cats-vs-dogs/ or cats_and_dogs_filtered/ with train/ and validation/)")
+    if download:
+        try:
+            path = Path(_keras_file("cats_and_dogs_filtered.zip", CATS_DOGS_URL, None, extract=True))
+            for c in [path] + sorted(path.rglob("cats_and_dogs_filtered")):
+                if has_splits(c):
+                    return ImageFolder(c, "cats vs dogs photos (the TensorFlow tutorial's cats_and_dogs_filtered)")
+            tried.append(f"the download at {path} (no train/ and validation/ folders inside)")
+        except Exception as exc:
+            tried.append(f"Keras cache / download of cats_and_dogs_filtered.zip ({type(exc).__name__})")
+    if profile.allow_offline_fallback:
+        folder = Path(tempfile.mkdtemp(prefix="cats-vs-dogs-stand-in-"))
+        _write_stand_in_folder(folder, profile.image_size, seed)
+        loud_notice("The cats-vs-dogs photos could not be loaded, so this run uses 160 generated\n"
+                    "two-colour images. Accuracies say nothing about cats and dogs.")
+        return ImageFolder(folder, "OFFLINE STAND-IN: generated two-colour images, not photos", offline_fallback=True)
+    _unavailable("The cats-vs-dogs photos", "cats-vs-dogs/train/{cats,dogs}/*.jpg and "
+                 "cats-vs-dogs/validation/{cats,dogs}/*.jpg", tried)
+
+
 # --------------------------------------------------------------------------- sample photos
 
 def sample_photos():

@@ -83,11 +83,11 @@ PROFILES = {
         description="a laptop or Binder without a GPU",
         train_size=None,
         test_size=None,
-        epochs={"baseline": 5, "cnn": 8, "augmented": 4, "transfer": 3, "finetune": 2,
+        epochs={"baseline": 5, "cnn": 8, "augmented": 4, "transfer": 5, "finetune": 5,
                 "cifar_baseline": 10, "cifar_compare": 4, "cifar_final": 18, "cifar_resume": 2,
                 "cifar8_pretrain": 8},
         batch_size=128,
-        image_size=160,
+        image_size=224,
         allow_offline_fallback=False,
     ),
     "full": Profile(

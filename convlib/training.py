@@ -10,6 +10,7 @@ import platform
 import time
 from pathlib import Path
 
+import keras
 import numpy as np
 
 from .data import DATA_ENV_VAR
@@ -18,7 +19,6 @@ from .profiles import get_profile
 
 def setup(seed=0, profile=None):
     """Fix all random seeds (Python, NumPy, the backend), print the profile banner, return the profile."""
-    import keras
 
     profile = get_profile(profile)
     keras.utils.set_random_seed(seed)
@@ -44,16 +44,45 @@ class RunResult:
         return self.test_metrics.get("accuracy", float("nan"))
 
 
+def accelerator():
+    """The GPU the Keras backend computes on ("GPU: <name>"), or "no GPU"."""
+
+    backend = keras.backend.backend()
+    try:
+        if backend == "tensorflow":
+            import tensorflow as tf
+
+            gpus = tf.config.list_physical_devices("GPU")
+            names = [tf.config.experimental.get_device_details(g).get("device_name", g.name) for g in gpus]
+        elif backend == "jax":
+            import jax
+
+            names = [d.device_kind for d in jax.devices() if d.platform == "gpu"]
+        elif backend == "torch":
+            import torch
+
+            names = [torch.cuda.get_device_name(i) for i in range(torch.cuda.device_count())]
+        else:
+            names = []
+    except Exception:  # a broken driver is no reason to fail a run card
+        names = []
+    return "GPU: " + ", ".join(names) if names else "no GPU"
+
+
+def hardware():
+    """One line for run cards: processor, CPU cores and accelerator."""
+    return f"{platform.machine()}, {os.cpu_count()} CPU cores, {accelerator()}"
+
+
 def run_card(result, profile, data_description, extra=None):
     """Print the run card of a finished training run."""
-    cores = os.cpu_count()
     last = {k: v[-1] for k, v in result.history.items() if v}
     lines = [
         f"Run card: {result.name}",
         f"  profile      : {profile.name}",
         f"  data         : {data_description}",
         f"  epochs       : {result.epochs_run} run of {result.epochs_requested} requested",
-        f"  wall time    : {result.wall_time_s:.1f} s on {platform.machine()} with {cores} CPU cores visible",
+        f"  wall time    : {result.wall_time_s:.1f} s on {hardware()}",
         "  last epoch   : " + ", ".join(f"{k} {v:.4f}" for k, v in sorted(last.items()) if k != "learning_rate"),
         "  test         : " + ", ".join(f"{k} {v:.4f}" for k, v in result.test_metrics.items()),
     ]
@@ -86,10 +115,55 @@ def timed_fit(model, x, y, *, name, profile, data_description, role, x_test, y_t
     return result
 
 
+def fit_result(name, history, wall_time_s, epochs_requested, test_metrics=None):
+    """A :class:`RunResult` from what ``model.fit`` returned (a History) and how long it took."""
+    hist = {k: [float(v) for v in vals] for k, vals in history.history.items()}
+    return RunResult(name, hist, float(wall_time_s), int(epochs_requested),
+                     len(next(iter(hist.values()), [])), {k: float(v) for k, v in (test_metrics or {}).items()})
+
+
+class EpochLog(keras.callbacks.Callback):
+    """One short line per epoch, validation metrics included, that fits the page.
+
+    Use it with ``model.fit(..., verbose=0, callbacks=[training.EpochLog()])``.
+    Metric names are shortened ("accuracy" -> "acc"); the learning rate is
+    shown when the logs carry it. Lines stay under `width` characters.
+    """
+
+    def __init__(self, width=88):
+        super().__init__()
+        self.width = width
+
+    def on_train_begin(self, logs=None):
+        self._epochs = self.params.get("epochs")
+
+    def on_epoch_begin(self, epoch, logs=None):
+        self._epoch_start = time.perf_counter()
+
+    def on_epoch_end(self, epoch, logs=None):
+        print(format_epoch(epoch + 1, self._epochs, logs or {}, time.perf_counter() - self._epoch_start,
+                           self.width), flush=True)
+
+
+def format_epoch(epoch, epochs, logs, seconds, width=88):
+    """The line :class:`EpochLog` prints: 'epoch  3/10  acc 0.8820  loss 0.2911  | val acc 0.9500  loss 0.1200  41 s'."""
+    short = lambda k: k.replace("accuracy", "acc")  # noqa: E731
+    train = [f"{short(k)} {v:.4f}" for k, v in logs.items() if not k.startswith("val_") and k != "learning_rate"]
+    val = [f"{short(k[4:])} {v:.4f}" for k, v in logs.items() if k.startswith("val_")]
+    digits = len(str(epochs)) if epochs else 1
+    parts = [f"epoch {epoch:>{digits}}/{epochs}", "  ".join(train)]
+    if val:
+        parts.append("| val " + "  ".join(val))
+    if "learning_rate" in logs:
+        parts.append(f"lr {float(logs['learning_rate']):.1e}")
+    parts.append(f"{seconds:.0f} s")
+    line = "  ".join(parts)
+    return line if len(line) <= width else line[:width - 1] + "…"
+
+
 def standard_callbacks(checkpoint_path, monitor="val_accuracy", patience=4, lr_patience=2, lr_factor=0.5,
                        min_lr=1e-5):
     """ModelCheckpoint (best only), EarlyStopping and ReduceLROnPlateau, all watching `monitor`."""
-    import keras
 
     mode = "max" if "acc" in monitor else "min"
     return [
@@ -158,7 +232,6 @@ def load_book_model(name, profile, saved_by):
     If it is missing: in the quick profile return None (the caller builds a stand-in and says
     so); in the other profiles raise an error that names the chapter to run first.
     """
-    import keras
 
     path = _model_path(name, profile)
     if path.is_file():
@@ -169,3 +242,22 @@ def load_book_model(name, profile, saved_by):
     raise FileNotFoundError(
         f"No saved model {name!r} for the {profile.name} profile: {path} does not exist. Run {saved_by} "
         f"first with the same profile (and the same {MODELS_ENV_VAR}, if you set it); it saves the model there.")
+
+
+# --------------------------------------------------------------------------- run logs that later chapters read
+
+RUN_LOGS = Path(__file__).resolve().parent / "run_logs"
+
+
+def load_run_log(name):
+    """A committed run log (convlib/run_logs/<name>.json): results of a chapter's run that another page shows.
+
+    The logs travel with convlib, so they are there in Colab too.
+    """
+    import json
+
+    path = RUN_LOGS / f"{name}.json"
+    if not path.is_file():
+        known = ", ".join(sorted(p.stem for p in RUN_LOGS.glob("*.json"))) or "none"
+        raise FileNotFoundError(f"name must name a run log in {RUN_LOGS}; got {name!r} (known: {known}).")
+    return json.loads(path.read_text())

@@ -48,7 +48,7 @@ def test_profiles_grow_from_quick_to_full():
     for role in quick.epochs:
         assert quick.epochs_for(role) <= cpu.epochs_for(role) <= full.epochs_for(role)
     assert quick.allow_offline_fallback and not cpu.allow_offline_fallback and not full.allow_offline_fallback
-    assert quick.image_size < cpu.image_size < full.image_size
+    assert quick.image_size < cpu.image_size <= full.image_size
 
 
 def test_unknown_role_is_explained():
