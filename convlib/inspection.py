@@ -98,12 +98,14 @@ def conv_filters(model, layer_name):
 
 
 _POOLS = (keras.layers.MaxPooling2D, keras.layers.AveragePooling2D)
+# Layers that slide a window over the image; a depthwise convolution is not a Conv2D in Keras 3.
+_WINDOWED = (keras.layers.Conv2D, keras.layers.DepthwiseConv2D, keras.layers.SeparableConv2D)
 
 
 def receptive_fields(model, layer_names=None):
     """{layer name: (rows, cols)}: how many input pixels one output position of the layer sees.
 
-    Follows the model's convolution and pooling layers (and those of models nested
+    Follows the model's convolution (also depthwise and separable) and pooling layers (and those of models nested
     one level down) in order, as :func:`convlib.receptive_field` does for a list of
     (kernel_size, strides, dilation_rate). Layers without a window (activations,
     batch normalisation) keep the field of the layer before them. `layer_names`
@@ -115,7 +117,7 @@ def receptive_fields(model, layer_names=None):
     names = [c.name for c in conv_layers(model)] if layer_names is None else _layer_names(model, layer_names)
     windows, fields = [], {}
     for _, layer in _all_layers(model):
-        if isinstance(layer, keras.layers.Conv2D):
+        if isinstance(layer, _WINDOWED):
             windows.append((layer.kernel_size, layer.strides, layer.dilation_rate))
         elif isinstance(layer, _POOLS):
             windows.append((layer.pool_size, layer.strides, (1, 1)))

@@ -430,3 +430,12 @@ def test_receptive_fields_follow_convolutions_and_pooling():
     nested = models.build_head_model(models.conv_base(models.build_cifar_bn_cnn(num_classes=8)), 2)
     # 3 | pool +1 = 4 | two convs +4 each = 12 | pool +2 = 14 | two convs +8 each = 30
     assert ins.receptive_fields(nested, ["conv_2_1", "relu_3_2"]) == {"conv_2_1": (8, 8), "relu_3_2": (30, 30)}
+
+
+def test_receptive_fields_count_depthwise_convolutions():
+    model = keras.Sequential([keras.Input((32, 32, 3)), layers.Conv2D(4, 3, strides=2, name="c"),
+                              layers.DepthwiseConv2D(3, name="dw"), layers.Conv2D(8, 1, name="pw"),
+                              layers.SeparableConv2D(8, 3, name="sep")])
+    # c: 3, jump 2 | dw 3x3: 3 + 2 * 2 = 7 | pw 1x1: 7 | separable 3x3: 7 + 2 * 2 = 11
+    assert ins.receptive_fields(model, ["c", "dw", "pw", "sep"]) == {"c": (3, 3), "dw": (7, 7), "pw": (7, 7),
+                                                                     "sep": (11, 11)}
