@@ -4,7 +4,7 @@ One forward pass keeps every layer's output until the backward pass has used it,
 the activations of all layers together are the memory one image costs in training;
 the parameters are stored once, whatever the batch size. :func:`memory_table` counts
 both for a Keras model (shapes and parameters read from Keras) or for a plain list of
-layer specs (shapes and parameters computed with :mod:`convlib.arithmetic`), and
+layer specs (shapes and parameters computed with ``convlib.arithmetic``), and
 :func:`print_memory_table` prints the result.
 """
 import dataclasses
@@ -53,7 +53,7 @@ class LayerMemory:
     activations: int
     bytes: int
     parameters: int
-    multiplies: object
+    multiplies: int | None
 
 
 def memory_table(model, input_shape=None, dtype_bytes=4):
