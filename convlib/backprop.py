@@ -6,7 +6,7 @@ the forward pass saw, and returns the gradient of L with respect to each input
 of the layer. The shapes follow the forward functions of convlib (Keras layout).
 
 The two facts this module is built on (for one spatial axis, stride s,
-dilation d, kernel size f; `xp` is the padded input):
+dilation d, kernel size f; `xp` is the padded input)::
 
     forward:   out[i]  = sum_u xp[i*s + u*d] * k[u]
     kernel:    dk[u]   = sum_i xp[i*s + u*d] * dout[i]     a correlation of xp with dout
@@ -15,7 +15,8 @@ dilation d, kernel size f; `xp` is the padded input):
                          between its cells) with the flipped kernel, dilated by d
 
 so the gradients of a convolution are themselves convolutions, and
-`conv2d_backward` computes them with `conv2d`.
+`conv2d_backward` computes them with `conv2d`. The input gradient is the transposed
+convolution of dout (`convlib.conv2d_transpose`).
 """
 import numpy as np
 
@@ -78,18 +79,46 @@ def _conv_setup(dout, x, kernel, strides, padding, dilation_rate):
 def conv2d_backward(dout, x, kernel, strides=1, padding="valid", dilation_rate=1):
     """Gradients of conv2d(x, kernel, bias, strides, padding, dilation_rate).
 
-    Shapes (as in conv2d):
-        x (N, H, W, C), kernel (fh, fw, C, F), dout (N, H', W', F)
-        -> dx (N, H, W, C), dkernel (fh, fw, C, F), dbias (F,)
-    (H, W) or (H, W, C) inputs and (fh, fw) kernels work too; each gradient has
-    the shape of the array it belongs to.
+    - dbias: dout summed over every axis except the filters.
+    - dkernel: the correlation of the padded input with dout used as a kernel (its
+      stride is the layer's dilation and its dilation the layer's stride).
+    - dx: the 'full' correlation of dout, with strides - 1 zeros inserted between
+      neighbouring cells (and zeros for input cells that no window read), with the
+      kernel flipped in both spatial axes and its in/out channel axes swapped; then
+      the padding is cut off. This is the transposed convolution of dout.
 
-    dbias   = dout summed over every axis except the filters.
-    dkernel = the correlation of the padded input with dout used as a kernel
-              (its stride is the layer's dilation and its dilation the layer's stride).
-    dx      = the 'full' correlation of dout, with strides - 1 zeros inserted
-              between neighbouring cells, with the kernel flipped in both spatial axes
-              and its in/out channel axes swapped; then the padding is cut off.
+    Parameters
+    ----------
+    dout : array_like
+        (N, H', W', F), the gradient of the loss with respect to conv2d's output.
+    x : array_like
+        (N, H, W, C), or (H, W, C), or (H, W): the input the forward pass saw.
+    kernel : array_like
+        (fh, fw, C, F), or (fh, fw) for a 2-D x.
+    strides, padding, dilation_rate
+        As for conv2d.
+
+    Returns
+    -------
+    dx, dkernel, dbias : numpy.ndarray
+        Shaped like x, like kernel, and (F,).
+
+    Raises
+    ------
+    ValueError
+        If the arguments are invalid for conv2d, or dout does not have the shape of
+        conv2d's output.
+
+    Examples
+    --------
+    >>> dx, dk, db = conv2d_backward(np.ones((2, 2)), np.arange(9.0).reshape(3, 3), np.ones((2, 2)))
+    >>> dx
+    array([[1., 2., 1.],
+           [2., 4., 2.],
+           [1., 2., 1.]])
+    >>> dk, db
+    (array([[ 8., 12.],
+           [20., 24.]]), array([4.]))
     """
     x, kernel, xp, k, d4, geometry, pads = _conv_setup(dout, x, kernel, strides, padding, dilation_rate)
     (sh, sw), (dh, dw) = geometry["strides"], geometry["dilation"]
@@ -124,9 +153,12 @@ def conv2d_backward_naive(dout, x, kernel, strides=1, padding="valid", dilation_
     """The same gradients as conv2d_backward, as loops that mirror the forward formula (slow).
 
     The forward pass added xp[window] * kernel into out[i, j]; the backward pass sends
-    dout[i, j] back along the same connections:
+    dout[i, j] back along the same connections::
+
         dxp[window]  += dout[i, j] * kernel
         dkernel      += dout[i, j] * xp[window]
+
+    Arguments, shapes and errors as for conv2d_backward.
     """
     x, kernel, xp, k, d4, geometry, pads = _conv_setup(dout, x, kernel, strides, padding, dilation_rate)
     (sh, sw), (dh, dw) = geometry["strides"], geometry["dilation"]
@@ -245,10 +277,27 @@ def dense_backward(dout, x, kernel):
 def softmax_cross_entropy(logits, labels):
     """Mean cross-entropy of softmax(logits) against integer labels, and its gradient.
 
-    logits (N, K) scores, labels (N,) class indices 0..K-1 ->
-        loss  = mean_n -log softmax(logits[n])[labels[n]]      (a float)
-        dlogits (N, K) = (softmax(logits) - one_hot(labels)) / N
-    The same loss as keras.losses.SparseCategoricalCrossentropy(from_logits=True).
+    ``loss = mean_n -log softmax(logits[n])[labels[n]]`` and
+    ``dlogits = (softmax(logits) - one_hot(labels)) / N``: the same loss as
+    keras.losses.SparseCategoricalCrossentropy(from_logits=True).
+
+    Parameters
+    ----------
+    logits : array_like
+        (N, K): one score per class for each example, before softmax.
+    labels : array_like of int
+        (N,) class indices 0 .. K - 1.
+
+    Returns
+    -------
+    loss : float
+    dlogits : numpy.ndarray
+        (N, K), the gradient of the loss with respect to the logits.
+
+    Raises
+    ------
+    ValueError
+        If logits is not 2-D, or labels are not N integers in 0 .. K - 1.
     """
     logits = as_array(logits, "logits")
     labels = np.asarray(labels)
@@ -307,7 +356,7 @@ def _scalar(value):
 class GradientCheck:
     """The outcome of check_gradient: `ok`, the errors, and where the worst mismatch is.
 
-    relative_error = ||analytic - numerical|| / (||analytic|| + ||numerical||)
+    ``relative_error = norm(analytic - numerical) / (norm(analytic) + norm(numerical))``
     (0 when they agree, 1 when one of them is zero and the other is not, up to 2).
     """
 
@@ -348,8 +397,13 @@ def check_gradient(f, x, grad, eps=1e-6, tol=1e-6):
     float32 the differences themselves are only good to about 1e-3.
 
     To check a backward pass, pick a random `dout` and use
-        f = lambda x: np.sum(forward(x) * dout),   grad = backward(dout, x)
+    ``f = lambda x: np.sum(forward(x) * dout)`` and ``grad = backward(dout, x)``,
     because the gradient of sum(forward(x) * dout) is exactly what backward returns.
+
+    The central difference has a truncation error that shrinks like eps**2, but each
+    loss value carries a float64 round-off of about 1e-16 of its size, which the
+    difference magnifies to about 1e-16 / eps; near eps = 1e-5 .. 1e-6 the two are
+    smallest together.
     """
     x = as_array(x, "x")
     grad = as_array(grad, "grad")

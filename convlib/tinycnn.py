@@ -1,19 +1,17 @@
 """A tiny CNN written with NumPy and convlib only, its optimisers and its training loop.
 
-The network (Keras layout, channels last):
+The network (Keras layout, channels last)::
 
     x (N, H, W, C)
       -> conv2d, `filters` kernels of size k x k      (N, H', W', F)   H' = H with 'same'
       -> relu
       -> max_pool2d(pool_size)                         (N, H'/2, W'/2, F)
       -> flatten                                       (N, D)
-      -> dense to `classes` scores (logits)            (N, classes)
+      -> dense to `classes` logits (class scores)      (N, classes)
       -> softmax cross-entropy against integer labels
 
-It equals the Keras model
-    Input((H, W, C)) - Conv2D(F, k, padding, activation="relu") - MaxPooling2D(pool_size)
-    - Flatten() - Dense(classes)
-trained with SparseCategoricalCrossentropy(from_logits=True), and it has the same
+It equals the Keras model ``Input((H, W, C)) - Conv2D(F, k, padding, activation="relu")
+- MaxPooling2D(pool_size) - Flatten() - Dense(classes)`` trained with SparseCategoricalCrossentropy(from_logits=True), and it has the same
 weight shapes, so weights can be copied across in either direction.
 """
 import numpy as np
@@ -43,10 +41,8 @@ def glorot_uniform(shape, rng):
 class TinyCNN:
     """conv - ReLU - max-pool - flatten - dense, with a forward and a backward pass.
 
-    `params` is a dict of float64 arrays:
-        conv_kernel (k, k, C, filters), conv_bias (filters,),
-        dense_kernel (D, classes), dense_bias (classes,)
-    initialised as Keras does (Glorot uniform kernels, zero biases) from `seed`.
+    `params` is a dict of float64 arrays: conv_kernel (k, k, C, filters), conv_bias
+    (filters,), dense_kernel (D, classes) and dense_bias (classes,), initialised as Keras does (Glorot uniform kernels, zero biases) from `seed`.
     """
 
     def __init__(self, input_shape=(8, 8, 1), filters=8, kernel_size=3, padding="same", pool_size=2,
@@ -133,10 +129,11 @@ def _rate(value, name, upper=None):
 
 
 class SGD:
-    """Stochastic gradient descent with momentum, as keras.optimizers.SGD computes it:
+    """Stochastic gradient descent with momentum, as keras.optimizers.SGD computes it::
 
         velocity = momentum * velocity - learning_rate * g
         w        = w + velocity
+
     (momentum = 0 is plain gradient descent: w = w - learning_rate * g).
     """
 
@@ -157,7 +154,8 @@ class SGD:
 class Adam:
     """Adam (Kingma and Ba, 2015): momentum on the gradient plus RMSProp's per-weight scale.
 
-    At step t = 1, 2, ... with gradient g_t:
+    At step t = 1, 2, ... with gradient g_t::
+
         m_t   = beta_1 * m_{t-1} + (1 - beta_1) * g_t          running mean of g
         v_t   = beta_2 * v_{t-1} + (1 - beta_2) * g_t ** 2     running mean of g squared
         m_hat = m_t / (1 - beta_1 ** t),  v_hat = v_t / (1 - beta_2 ** t)   bias correction
@@ -187,7 +185,8 @@ class Adam:
 def train(model, x, labels, optimizer, epochs=10, batch_size=32, seed=0, validation_data=None):
     """Mini-batch training: each epoch shuffles the data and takes one optimiser step per batch.
 
-    Returns a history dict of per-epoch lists:
+    Returns a history dict of per-epoch lists::
+
         loss, accuracy          on the training batches, averaged over the epoch
                                 (measured before each step, as Keras reports them)
         val_loss, val_accuracy  on validation_data=(x_val, labels_val), if given

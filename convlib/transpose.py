@@ -7,11 +7,14 @@ column j*sw, and overlapping copies add up. With a stride s > 1 the copies start
 s cells apart, so a small input becomes a larger output (upsampling).
 
 Shapes (Keras layout, NHWC; the kernel as keras.layers.Conv2DTranspose stores it,
-(fh, fw, C_out, C_in), that is output channels before input channels):
+(fh, fw, C_out, C_in), that is output channels before input channels)::
+
     x (H, W)           with kernel (fh, fw)                 -> (H', W')
     x (H, W)           with kernel (fh, fw, C_out, 1)       -> (H', W', C_out)
     x (H, W, C_in)     with kernel (fh, fw, C_out, C_in)    -> (H', W', C_out)
     x (N, H, W, C_in)  with kernel (fh, fw, C_out, C_in)    -> (N, H', W', C_out)
+
+The formula::
 
     full[n, i*sh + u*dh, j*sw + v*dw, o] += x[n, i, j, c] * kernel[u, v, o, c]
     out = rows top .. top + H' - 1 and columns left .. left + W' - 1 of full
@@ -214,7 +217,16 @@ def conv2d_transpose_naive(x, kernel, bias=None, strides=1, padding="valid", out
     """Transposed convolution as loops that mirror the formula: each input cell scatters
     value * kernel into the output (slow; for reading).
 
-    Same arguments, shapes and results as `conv2d_transpose`.
+    Parameters
+    ----------
+    x, kernel, bias, strides, padding, output_padding, dilation_rate, force
+        As for `conv2d_transpose`: x (N, H, W, C_in), (H, W, C_in) or (H, W); kernel
+        (fh, fw, C_out, C_in) or (fh, fw); bias (C_out,).
+
+    Returns
+    -------
+    numpy.ndarray
+        The same array as `conv2d_transpose`, (N, H', W', C_out) for a 4-D x.
 
     Raises
     ------

@@ -1,8 +1,8 @@
 """Learned filters: how they change during training, and which hand-made kernels they resemble.
 
-    filter_training_animation(snapshots)   the filters after every few epochs (JavaScript animation)
-    closest_kernels(filters)                for each filter, the named kernel with the largest |cosine|
-    plot_closest_kernels(filters, matches)  each learned filter above its closest named kernel
+- filter_training_animation(snapshots): the filters after every few epochs (JavaScript animation)
+- closest_kernels(filters): for each filter, the named kernel with the largest absolute cosine
+- plot_closest_kernels(filters, matches): each learned filter above its closest named kernel
 """
 from collections import namedtuple
 
@@ -33,9 +33,9 @@ def closest_kernels(filters, names=None):
     """For each filter, the named kernel it resembles most.
 
     The cosine similarity of two kernels flattened to vectors a and b is
-    a . b / (|a| |b|): 1 for the same pattern up to a positive scale, -1 for its
-    negative, 0 for unrelated ones. A filter and its negative detect the same edge
-    with opposite polarity, so the match is the kernel with the largest |cosine|.
+    ``a @ b / (norm(a) * norm(b))``: 1 for the same pattern up to a positive scale, -1
+    for its negative, 0 for unrelated ones. A filter and its negative detect the same edge
+    with opposite polarity, so the match is the kernel with the largest absolute cosine.
 
     Parameters
     ----------
@@ -96,7 +96,25 @@ def _symmetric(ax, image, title, fontsize=8):
 
 def plot_closest_kernels(filters, matches):
     """Top row: each learned filter; below it the named kernel it matches, times the sign
-    of their cosine. Returns the figure."""
+    of their cosine.
+
+    Parameters
+    ----------
+    filters : array_like
+        (fh, fw, F) or (fh, fw, 1, F).
+    matches : list of KernelMatch
+        One per filter, as closest_kernels returns them.
+
+    Returns
+    -------
+    matplotlib.figure.Figure
+        Two rows of F panels.
+
+    Raises
+    ------
+    ValueError
+        If filters has the wrong shape or matches the wrong length.
+    """
     import matplotlib.pyplot as plt
 
     f = _filters_3d(filters)
@@ -114,10 +132,27 @@ def plot_closest_kernels(filters, matches):
 def filter_training_animation(snapshots, every=2, interval=600):
     """The first channel of each filter, before training and after every `every` epochs.
 
-    snapshots  a sequence of kernels (fh, fw, C, F), the first before training and one
-               after each epoch (what convlib.tinycnn.train records in history["conv_kernel"])
     Each frame uses one colour scale for all filters, so they can be seen growing.
-    Returns an IPython HTML object holding the JavaScript animation.
+
+    Parameters
+    ----------
+    snapshots : sequence of array_like
+        Kernels (fh, fw, C, F): the first before training, then one after each epoch
+        (what convlib.tinycnn.train records in ``history["conv_kernel"]``).
+    every : int
+        Show every `every`-th epoch (the last one always).
+    interval : int
+        Milliseconds per frame.
+
+    Returns
+    -------
+    IPython.display.HTML
+        The JavaScript animation.
+
+    Raises
+    ------
+    ValueError
+        If snapshots is empty, a kernel has the wrong shape, or every < 1.
     """
     import matplotlib.pyplot as plt
 

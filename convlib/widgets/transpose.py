@@ -1,11 +1,11 @@
 """Transposed-convolution explorer: watch each input cell stamp a scaled kernel into the output.
 
-    transposed_conv_explorer(x, kernel, ...)   the widget (ipywidgets)
-    transposed_conv_animation(x, kernel, ...)  its static twin (JavaScript animation)
-    transposed_conv_state(x, kernel, ..., step) the numbers both of them draw
-    draw_transposed_conv(fig, state)           the drawing both of them use
-    plot_stretched_input(x, kernel_size, strides)  the same operation as a stride-1
-                                               convolution over the input with zeros inserted
+- transposed_conv_explorer(x, kernel, ...): the widget (ipywidgets)
+- transposed_conv_animation(x, kernel, ...): its static twin (JavaScript animation)
+- transposed_conv_state(x, kernel, ..., step): the numbers both of them draw
+- draw_transposed_conv(fig, state): the drawing both of them use
+- plot_stretched_input(x, kernel_size, strides): the same operation as a stride-1
+  convolution over the input with zeros inserted
 """
 import numpy as np
 
@@ -28,11 +28,29 @@ def _as_2d(a, name):
 def transposed_conv_state(x, kernel, strides=2, padding="valid", output_padding=None, step=0):
     """Everything the explorer shows after input cell `step` (row-major order) has added its copy.
 
-    Returns a dict: x, kernel, strides, output (conv2d_transpose's result), i, j (the
-    input cell), value (x[i, j]), copy (value * kernel), canvas (every copy so far added
-    up, before the padding is cut off; rows past the last copy are zeros), cells (canvas
-    cells of the current copy), crop (top, left, rows, cols of the output inside the
-    canvas) and crop_mask (True on canvas cells that are not part of the output).
+    Parameters
+    ----------
+    x, kernel : array_like
+        2-D arrays (H, W) and (fh, fw).
+    strides, padding, output_padding
+        As for convlib.conv2d_transpose.
+    step : int
+        The input cell whose copy is added last, 0 .. H * W - 1.
+
+    Returns
+    -------
+    dict
+        x, kernel, strides; output (conv2d_transpose's result); i, j (the input cell)
+        and value (x[i, j]); copy (value * kernel); canvas (every copy so far added up,
+        before the padding is cut off; rows past the last copy are zeros); cells (canvas
+        cells of the current copy); crop (top, left, rows, cols of the output inside the
+        canvas) and crop_mask (True on canvas cells that are not part of the output).
+
+    Raises
+    ------
+    ValueError
+        If x or kernel is not a non-empty 2-D array, step is out of range, or
+        conv2d_transpose refuses the arguments.
     """
     x, k = _as_2d(x, "x"), _as_2d(kernel, "kernel")
     sh, sw = positive_pair(strides, "strides")
@@ -129,17 +147,42 @@ def transposed_conv_explorer(x=None, kernel=None, strides=2, padding="valid", ou
     """Widget: step through the input cells of a transposed convolution and watch each one
     add value * kernel into the output.
 
-    x, kernel        2-D arrays to start with (also offered: the 2x2 example, kernels of
-                     ones whose sums count how many copies reach each output cell)
-    strides, padding, output_padding   as for convlib.conv2d_transpose
-    The numbers come from convlib.conv2d_transpose; `.state` holds what is shown.
+    The numbers come from convlib.conv2d_transpose; ``.state`` holds what is shown.
+
+    Parameters
+    ----------
+    x, kernel : array_like, optional
+        2-D arrays to start with; also offered: the 2x2 example and kernels of ones,
+        whose sums count how many copies reach each output cell.
+    strides, padding, output_padding
+        As for convlib.conv2d_transpose.
+
+    Returns
+    -------
+    TransposedConvExplorer
+        Display it as the last expression of a notebook cell.
     """
     return TransposedConvExplorer(x, kernel, strides, padding, output_padding)
 
 
 def transposed_conv_animation(x=EXAMPLE_X, kernel=EXAMPLE_KERNEL, strides=2, padding="valid", output_padding=None,
                               interval=1000):
-    """Static twin of the explorer: one frame per input cell, the last one showing the output."""
+    """Static twin of the explorer: one frame per input cell, the last one showing the output.
+
+    Parameters
+    ----------
+    x, kernel : array_like
+        2-D arrays; by default the 2 x 2 example and the kernel of the numbers 1 .. 9.
+    strides, padding, output_padding
+        As for convlib.conv2d_transpose.
+    interval : int
+        Milliseconds per frame.
+
+    Returns
+    -------
+    IPython.display.HTML
+        The JavaScript animation.
+    """
     import matplotlib.pyplot as plt
 
     first = transposed_conv_state(x, kernel, strides, padding, output_padding)
@@ -153,9 +196,18 @@ def transposed_conv_animation(x=EXAMPLE_X, kernel=EXAMPLE_KERNEL, strides=2, pad
 
 def stretched_input(x, kernel_size, strides):
     """x with strides - 1 zeros inserted between neighbouring cells and kernel_size - 1 zeros
-    around it: the input of the stride-1 convolution that equals conv2d_transpose(x, kernel,
-    strides) (with the kernel flipped). Returns (grid, inserted, border), the last two boolean
-    masks of the inserted zeros and of the border."""
+    around it.
+
+    It is the input of the stride-1 convolution, with the kernel flipped, that equals
+    ``conv2d_transpose(x, kernel, strides, output_padding=0)``.
+
+    Returns
+    -------
+    grid : numpy.ndarray
+        The stretched input.
+    inserted, border : numpy.ndarray of bool
+        Masks of the inserted zeros and of the border.
+    """
     x = _as_2d(x, "x")
     fh, fw = positive_pair(kernel_size, "kernel_size")
     sh, sw = positive_pair(strides, "strides")
@@ -171,7 +223,12 @@ def stretched_input(x, kernel_size, strides):
 
 def plot_stretched_input(x=EXAMPLE_X, kernel_size=3, strides=2):
     """Left: x. Right: x stretched for the equivalent stride-1 convolution (white: the
-    inserted zeros, grey: the border of kernel_size - 1 zeros). Returns the figure."""
+    inserted zeros, grey: the border of kernel_size - 1 zeros).
+
+    Returns
+    -------
+    matplotlib.figure.Figure
+    """
     import matplotlib.pyplot as plt
 
     grid, inserted, border = stretched_input(x, kernel_size, strides)
