@@ -33,7 +33,8 @@ def clean_outputs(nb):
     """Keep only what a static page should show.
 
     - stderr streams: TensorFlow writes timestamped start-up lines there, whatever
-      TF_CPP_MIN_LOG_LEVEL says; the book hides stderr anyway.
+      TF_CPP_MIN_LOG_LEVEL says; the book hides stderr anyway. The stdout pieces
+      around them are joined into one output.
     - saved widget state and widget views: in a static page they would load the
       widget JavaScript from a CDN and still do nothing without a kernel. Each widget
       keeps its text fallback, and its static twin (an animation) is on the page.
@@ -44,7 +45,7 @@ def clean_outputs(nb):
         cell.metadata.pop("execution", None)
         if cell.cell_type != "code":
             continue
-        cell.outputs = [o for o in cell.outputs if not (o.output_type == "stream" and o.name == "stderr")]
+        cell.outputs = _merge_streams([o for o in cell.outputs if not (o.output_type == "stream" and o.name == "stderr")])
         for out in cell.outputs:
             out.get("data", {}).pop("application/vnd.jupyter.widget-view+json", None)
             html = out.get("data", {}).get("text/html")
@@ -52,6 +53,22 @@ def clean_outputs(nb):
                 out["data"]["text/html"] = FONT_AWESOME_CDN.sub("", html if isinstance(html, str) else "".join(html))
     nb.metadata.pop("widgets", None)
     return nb
+
+
+def _merge_streams(outputs):
+    """Join consecutive stdout outputs into one, so that a cell's printout is one box on the page.
+
+    The kernel sends stdout in pieces, and a stderr piece between two of them (removed
+    above) would otherwise leave them as separate outputs.
+    """
+    merged = []
+    for out in outputs:
+        if merged and out.output_type == "stream" and merged[-1].output_type == "stream" \
+                and out.name == merged[-1].name:
+            merged[-1]["text"] = merged[-1]["text"] + out["text"]
+        else:
+            merged.append(out)
+    return merged
 
 
 def regenerate(path, profile, timeout=3600, skip_tags=()):

@@ -5,6 +5,7 @@ source and size, the epochs, the wall time and the final metrics, so a reader
 always knows what produced the numbers shown.
 """
 import dataclasses
+import logging
 import os
 import platform
 import time
@@ -21,6 +22,8 @@ def setup(seed=0, profile=None):
     """Fix all random seeds (Python, NumPy, the backend), print the profile banner, return the profile."""
 
     profile = get_profile(profile)
+    # TensorFlow's Python logger prints to stdout in notebooks (e.g. tf.function retracing notes); keep errors only
+    logging.getLogger("tensorflow").setLevel(logging.ERROR)
     keras.utils.set_random_seed(seed)
     print(profile.banner())
     print(f"  data folder ({DATA_ENV_VAR}): {os.environ.get(DATA_ENV_VAR) or 'not set'}")

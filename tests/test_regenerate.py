@@ -64,6 +64,22 @@ def test_clean_outputs_drops_widget_state_and_stderr():
     assert len(cell.outputs) == 1 and dict(cell.outputs[0].data) == {"text/plain": "[Explorer: run the notebook]"}
 
 
+def test_clean_outputs_joins_the_stdout_pieces_around_stderr():
+    nb = nbformat.v4.new_notebook()
+    cell = nbformat.v4.new_code_cell("train()")
+    cell.outputs = [
+        nbformat.v4.new_output("stream", name="stdout", text="epoch 1/2\n"),
+        nbformat.v4.new_output("stream", name="stderr", text="W0000 a TensorFlow log line\n"),
+        nbformat.v4.new_output("stream", name="stdout", text="epoch 2/2\n"),
+        nbformat.v4.new_output("display_data", data={"text/plain": "<Figure>"}),
+        nbformat.v4.new_output("stream", name="stdout", text="done\n"),
+    ]
+    nb.cells = [cell]
+    clean_outputs(nb)
+    assert [o.output_type for o in cell.outputs] == ["stream", "display_data", "stream"]
+    assert cell.outputs[0].text == "epoch 1/2\nepoch 2/2\n" and cell.outputs[2].text == "done\n"
+
+
 def test_committed_chapters_are_already_clean():
     for path in sorted((ROOT / "lessons").glob("*.ipynb")):
         nb = nbformat.read(path, as_version=4)
