@@ -140,6 +140,16 @@ def memory_totals(rows):
         Keys ``activations``, ``bytes``, ``parameters``, ``multiplies`` (rows whose
         multiplications are not counted add nothing) and ``uncounted``, the names of
         those rows.
+
+    Raises
+    ------
+    TypeError
+        If `rows` is not a list of LayerMemory.
+
+    Examples
+    --------
+    >>> memory_totals(memory_table([{"kind": "conv", "filters": 8, "kernel_size": 3}], input_shape=(5, 5, 1)))
+    {'activations': 97, 'bytes': 388, 'parameters': 80, 'multiplies': 648, 'uncounted': []}
     """
     if not isinstance(rows, (list, tuple)) or not all(isinstance(r, LayerMemory) for r in rows):
         raise TypeError(f"rows must be the list that memory_table returns; got {type(rows).__name__}.")
@@ -156,6 +166,24 @@ def print_memory_table(rows):
     """Print :func:`memory_table`'s rows with a total line; memory in MB (10^6 bytes).
 
     The columns are as wide as their longest entry, so VGG16's table fits in 80 characters.
+    A row whose multiplications are not counted shows "-", and a last line names them.
+
+    Parameters
+    ----------
+    rows : list of LayerMemory
+
+    Raises
+    ------
+    TypeError
+        If `rows` is not a list of LayerMemory.
+
+    Examples
+    --------
+    >>> print_memory_table(memory_table([{"kind": "conv", "filters": 8, "kernel_size": 3}], input_shape=(5, 5, 1)))
+    layer  output shape  activations   MB  parameters  multiplies
+    input  (5, 5, 1)              25  0.0           0           0
+    conv1  (3, 3, 8)              72  0.0          80         648
+    total                         97  0.0          80         648
     """
     totals = memory_totals(rows)
     cells = [(r.name, str(r.output_shape), f"{r.activations:,}", f"{r.bytes / 1e6:.1f}",

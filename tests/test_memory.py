@@ -1,9 +1,12 @@
 """convlib.memory on small Keras models whose counts are worked out by hand here, and on VGG16."""
+import doctest
+
 import pytest
 
 keras = pytest.importorskip("keras")
 from keras import layers  # noqa: E402
 
+from convlib import memory  # noqa: E402
 from convlib.memory import LayerMemory, memory_table, memory_totals, print_memory_table  # noqa: E402
 
 
@@ -218,3 +221,8 @@ def test_bad_specs(spec, message):
 def test_rows_are_layer_memory():
     rows = memory_table([{"kind": "flatten", "name": "f"}], input_shape=(2, 3, 1))
     assert rows[1] == LayerMemory("f", "flatten", (6,), 6, 24, 0, 0)
+
+
+def test_docstring_examples():
+    result = doctest.testmod(memory)
+    assert result.attempted >= 3 and result.failed == 0
