@@ -3,7 +3,7 @@
 Each notebook declares its mode in its metadata (`book.nbval`):
   strict -> `--nbval`: every stored output must be reproduced (deterministic NumPy chapters);
   lax    -> `--nbval-lax`: cells run without error, and only cells marked
-            `# NBVAL_CHECK_OUTPUT` are compared (training chapters).
+            with the tag `nbval-check-output` are compared (training chapters).
 Each notebook runs in its own pytest process so the two modes can coexist.
 """
 import json
