@@ -26,7 +26,9 @@ def setup(seed=0, profile=None):
     logging.getLogger("tensorflow").setLevel(logging.ERROR)
     keras.utils.set_random_seed(seed)
     print(profile.banner())
-    print(f"  data folder ({DATA_ENV_VAR}): {os.environ.get(DATA_ENV_VAR) or 'not set'}")
+    # the folder is named in run cards as $CNN_BOOK_DATA/..., never by its local path
+    where = "set: local copies first" if os.environ.get(DATA_ENV_VAR) else "not set: Keras' cache and downloads"
+    print(f"  data folder {DATA_ENV_VAR} {where}")
     print(f"  Keras {keras.__version__}, backend {keras.backend.backend()}, random seed {seed}")
     return profile
 
