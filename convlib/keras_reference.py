@@ -1,10 +1,8 @@
 """Keras computing what convlib computes, so that a page can check one against the other.
 
-    keras_conv(x, kernel, bias=None, strides=1, padding="valid", dilation_rate=1)
-
-runs ``x`` through a ``keras.layers.Conv2D`` layer whose weights are ``kernel`` (and
-``bias``) and returns a NumPy array of the shape that :func:`convlib.conv2d` returns
-for the same arguments.
+:func:`keras_conv` runs ``x`` through a ``keras.layers.Conv2D`` layer whose weights
+are ``kernel`` (and ``bias``) and returns a NumPy array of the shape that
+:func:`convlib.conv2d` returns for the same arguments.
 """
 import numpy as np
 
@@ -16,16 +14,48 @@ __all__ = ["keras_conv"]
 def keras_conv(x, kernel, bias=None, strides=1, padding="valid", dilation_rate=1):
     """The output of a Keras ``Conv2D`` layer holding ``kernel`` and ``bias``, as a float32 array.
 
-    Shapes, as for :func:`convlib.conv2d`:
-        x (H, W)        with kernel (fh, fw)           -> (H', W')
-        x (H, W)        with kernel (fh, fw, 1, F)     -> (H', W', F)
-        x (H, W, C)     with kernel (fh, fw, C, F)     -> (H', W', F)
-        x (N, H, W, C)  with kernel (fh, fw, C, F)     -> (N, H', W', F)
-    ``bias`` has one value per filter (None: zeros). ``padding`` is Keras' 'valid' or
-    'same'; for explicit amounts pad first (``keras.layers.ZeroPadding2D`` or
-    :func:`convlib.pad2d`). Keras does not combine strides > 1 with dilation_rate > 1.
+    Parameters
+    ----------
+    x : array_like
+        The input: (H, W), (H, W, C) or a batch (N, H, W, C).
+    kernel : array_like
+        (fh, fw) for a 2-D ``x``; otherwise (fh, fw, C, F), F filters over C channels.
+    bias : array_like, optional
+        One value per filter, F values; None: zeros.
+    strides, dilation_rate : int or (int, int)
+        As in ``keras.layers.Conv2D``, which does not combine strides > 1 with
+        dilation_rate > 1.
+    padding : {'valid', 'same'}
+        Keras' two paddings. For explicit amounts, pad the input first
+        (``keras.layers.ZeroPadding2D`` or :func:`convlib.pad2d`).
 
-    >>> keras_conv([[1, 2, 3], [4, 5, 6]], [[1, 0], [0, -1]])  # doctest: +SKIP
+    Returns
+    -------
+    numpy.ndarray
+        float32, of the shape that :func:`convlib.conv2d` returns for the same
+        arguments:
+
+        ============  ==============  ==============
+        x             kernel          result
+        ============  ==============  ==============
+        (H, W)        (fh, fw)        (H', W')
+        (H, W)        (fh, fw, 1, F)  (H', W', F)
+        (H, W, C)     (fh, fw, C, F)  (H', W', F)
+        (N, H, W, C)  (fh, fw, C, F)  (N, H', W', F)
+        ============  ==============  ==============
+
+    Raises
+    ------
+    ValueError
+        If a shape does not fit the table above, the channels of ``x`` and ``kernel``
+        differ, ``bias`` does not hold F values, ``padding`` is not 'valid' or
+        'same', or strides > 1 meet dilation_rate > 1.
+    TypeError
+        If ``x``, ``kernel`` or ``bias`` is not an array of numbers.
+
+    Examples
+    --------
+    >>> keras_conv([[1, 2, 3], [4, 5, 6]], [[1, 0], [0, -1]])
     array([[-4., -4.]], dtype=float32)
     """
     import keras

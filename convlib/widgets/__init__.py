@@ -1,8 +1,8 @@
 """Interactive widgets (ipywidgets + matplotlib) and their static twins.
 
-This subpackage imports matplotlib and ipywidgets; `import convlib` never does.
+This subpackage imports matplotlib and ipywidgets; ``import convlib`` never does.
 Each widget is one call that returns an ipywidgets box; its twin
-(`*_animation`) returns an IPython HTML object with a JavaScript animation drawn
+(``*_animation``) returns an IPython HTML object with a JavaScript animation drawn
 by the same code, for readers of the static book.
 """
 from ._draw import Explorer, animate, count_frames, draw_grid, frame_indices, outline_cells, window_cells

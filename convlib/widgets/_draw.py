@@ -10,13 +10,13 @@ Every widget in this package is built the same way:
 So the interactive view and the animation in the static book cannot drift apart.
 
 Helpers:
-    draw_grid(ax, values, ...)     a grid of numbers, optional highlighted cells,
-                                   greyed cells (e.g. padding) and hidden cells
-                                   (an output grid being filled)
-    window_cells(i, j, ...)        the (row, col) cells under output cell (i, j)
-    outline_cells(ax, cells, ...)  draw a rectangle around each listed cell
-    animate(fig, draw_frame, n)    FuncAnimation(...).to_jshtml() wrapped as HTML
-    frame_indices(total, max)      at most `max` evenly spread frame numbers
+
+- draw_grid(ax, values, ...): a grid of numbers, optional highlighted cells, greyed
+  cells (e.g. padding) and hidden cells (an output grid being filled)
+- window_cells(i, j, ...): the (row, col) cells under output cell (i, j)
+- outline_cells(ax, cells, ...): draw a rectangle around each listed cell
+- animate(fig, draw_frame, n): FuncAnimation(...).to_jshtml() wrapped as HTML
+- frame_indices(total, max_frames): at most max_frames evenly spread frame numbers
 """
 import re
 
@@ -45,12 +45,34 @@ def draw_grid(ax, values, *, title=None, highlight=(), highlight_color=HIGHLIGHT
               show_values=True, fontsize=None, decimals=2):
     """Draw a 2-D array as coloured cells, optionally with its numbers written in.
 
-    values          (H, W) array
-    highlight       iterable of (row, col) cells to outline in `highlight_color`
-    grey            (H, W) bool mask of cells painted light grey (e.g. padding)
-    hidden          (H, W) bool mask of cells left blank (an output not yet computed)
-    show_values     write each number in its cell (turn off for photos)
-    Returns the AxesImage. Text artists carry the shown numbers (ax.texts).
+    Parameters
+    ----------
+    ax : matplotlib.axes.Axes
+        Where to draw.
+    values : array_like
+        The (H, W) array.
+    title : str, optional
+        The title of the axes.
+    highlight : iterable of (int, int)
+        The (row, col) cells to outline in ``highlight_color``.
+    grey : numpy.ndarray of bool, optional
+        An (H, W) mask of cells painted light grey, such as padding.
+    hidden : numpy.ndarray of bool, optional
+        An (H, W) mask of cells left blank, such as an output not yet computed.
+    cmap, vmin, vmax
+        As for ``matplotlib.pyplot.imshow``; the limits default to the smallest and
+        largest shown value.
+    show_values : bool
+        Write each number in its cell (turn it off for photos).
+    fontsize : float, optional
+        The size of the numbers; by default it shrinks as the grid grows.
+    decimals : int
+        At most this many decimals per number; whole numbers have none.
+
+    Returns
+    -------
+    matplotlib.image.AxesImage
+        The cells. The numbers are text artists of the axes (``ax.texts``).
     """
     values = np.asarray(values, dtype=float)
     shown = np.ma.masked_array(values, mask=hidden if hidden is not None else False)
@@ -88,7 +110,7 @@ def draw_grid(ax, values, *, title=None, highlight=(), highlight_color=HIGHLIGHT
 
 
 def outline_cells(ax, cells, color=HIGHLIGHT, linewidth=2):
-    """Draw a rectangle around each (row, col) in `cells`."""
+    """Draw a rectangle around each (row, col) in ``cells``."""
     for r, c in cells:
         ax.add_patch(Rectangle((c - 0.5, r - 0.5), 1, 1, fill=False, edgecolor=color, linewidth=linewidth))
 
@@ -103,7 +125,7 @@ def window_cells(i, j, kernel_shape, strides=(1, 1), dilation_rate=(1, 1)):
 
 
 def frame_indices(total, max_frames=30):
-    """At most `max_frames` frame numbers spread evenly over range(total), always
+    """At most ``max_frames`` frame numbers spread evenly over range(total), always
     including the first and the last."""
     if total <= max_frames:
         return list(range(total))
@@ -114,7 +136,7 @@ def animate(fig, draw_frame, frames, interval=700, frame_format="png", close=Tru
     """Turn a per-frame draw function into a JavaScript animation (the static twin).
 
     draw_frame(k) must redraw the whole figure for frame k (clear its axes first).
-    `frames` is a count or a sequence passed to FuncAnimation. Returns an
+    ``frames`` is a count or a sequence passed to FuncAnimation. Returns an
     IPython.display.HTML object holding FuncAnimation(...).to_jshtml(); the figure
     is closed so that it does not also appear as a still image. With colors=True,
     PNG frames are re-encoded with a 64-colour palette to keep pages light (use
@@ -161,11 +183,11 @@ def count_frames(html):
 class Explorer:
     """Shell shared by the widgets: controls + a figure redrawn from a state.
 
-    Subclasses set `self.controls` (name -> ipywidget), then call `self._build(rows)`.
-    They implement `compute_state()` (ask convlib for the numbers, from the controls'
-    values) and `draw(fig, state)` (the same function the static twin uses).
-    After every change: `self.state` is the state shown, `self.figure` the figure
-    drawn, and `self.message.value` holds an error text ('' when all is well).
+    Subclasses set ``self.controls`` (name -> ipywidget), then call ``self._build(rows)``.
+    They implement ``compute_state()`` (ask convlib for the numbers, from the controls'
+    values) and ``draw(fig, state)`` (the same function the static twin uses).
+    After every change: ``self.state`` is the state shown, ``self.figure`` the figure
+    drawn, and ``self.message.value`` holds an error text ('' when all is well).
     Display the explorer in a notebook as the last expression of a cell.
     """
 

@@ -27,7 +27,7 @@ def _check_maps(maps):
 def feature_map_state(maps, image, layer, channel=0):
     """What the browser shows for one layer and channel.
 
-    `maps` is {layer name: (H, W, C) array}, as from :func:`convlib.inspection.feature_maps`.
+    ``maps`` is {layer name: (H, W, C) array}, as from :func:`convlib.inspection.feature_maps`.
     Returns a dict: image, layer, channel, channels (how many the layer has), map (that
     channel, (H, W)), mean_map (the mean over all channels), active (the fraction of the
     channel's positions above 0), peak (its largest value), layer_index and n_layers.
@@ -98,17 +98,17 @@ def _maps(model, image, layer_names):
 
 
 def feature_map_explorer(model, image, layer_names=None):
-    """Widget: choose a layer (dropdown) and a channel (slider) and see its feature map for `image`.
+    """Widget: choose a layer (dropdown) and a channel (slider) and see its feature map for ``image``.
 
-    `layer_names` defaults to every Conv2D layer of `model` (see
+    ``layer_names`` defaults to every Conv2D layer of ``model`` (see
     :func:`convlib.inspection.feature_maps`); name activation or pooling layers to see
-    their outputs instead. `.state` holds what is shown.
+    their outputs instead. ``.state`` holds what is shown.
     """
     return FeatureMapExplorer(_maps(model, image, layer_names), image)
 
 
 def strongest_channels(maps, layer, count):
-    """The `count` channels of `layer` with the largest mean activation, strongest first."""
+    """The ``count`` channels of ``layer`` with the largest mean activation, strongest first."""
     _check_maps(maps)
     m = np.asarray(maps[layer], dtype=float)
     return [int(c) for c in np.argsort(-m.mean(axis=(0, 1)), kind="stable")[:positive_int(count, "count")]]
@@ -116,7 +116,7 @@ def strongest_channels(maps, layer, count):
 
 def feature_map_animation(model, image, layer_names=None, channels=2, max_frames=12, interval=1200):
     """Static twin of the browser: a JavaScript animation stepping through the layers,
-    showing each layer's `channels` most active channels (at most `max_frames` frames)."""
+    showing each layer's ``channels`` most active channels (at most ``max_frames`` frames)."""
     import matplotlib.pyplot as plt
 
     maps = _maps(model, image, layer_names)

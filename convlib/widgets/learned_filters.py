@@ -53,7 +53,7 @@ def closest_kernels(filters, names=None):
     Raises
     ------
     ValueError
-        If `filters` has the wrong shape, a name is unknown, no named kernel has the
+        If ``filters`` has the wrong shape, a name is unknown, no named kernel has the
         filters' size, or a filter is all zeros.
 
     Examples
@@ -130,7 +130,7 @@ def plot_closest_kernels(filters, matches):
 
 
 def filter_training_animation(snapshots, every=2, interval=600):
-    """The first channel of each filter, before training and after every `every` epochs.
+    """The first channel of each filter, before training and after every ``every`` epochs.
 
     Each frame uses one colour scale for all filters, so they can be seen growing.
 
@@ -140,7 +140,7 @@ def filter_training_animation(snapshots, every=2, interval=600):
         Kernels (fh, fw, C, F): the first before training, then one after each epoch
         (what convlib.tinycnn.train records in ``history["conv_kernel"]``).
     every : int
-        Show every `every`-th epoch (the last one always).
+        Show every ``every``-th epoch (the last one always).
     interval : int
         Milliseconds per frame.
 

@@ -16,7 +16,7 @@ from . import _draw
 
 
 def output_size_state(n, f, padding=0, strides=1, dilation_rate=1, position=0):
-    """Everything the explorer shows for window `position` (row-major order).
+    """Everything the explorer shows for window ``position`` (row-major order).
 
     Returns a dict: n, f, s, d, before, after (padding per side), padded (n + both),
     span (d(f - 1) + 1), out (convlib.output_size), starts (first padded index of each
@@ -110,12 +110,12 @@ class OutputSizeExplorer(_draw.Explorer):
 def output_size_explorer(n=7, f=3, padding=0, strides=1, dilation_rate=1):
     """Widget: choose n, f, padding, stride and dilation; see the padded grid, every
     window position and the output-size formula with the numbers filled in
-    (convlib.output_size does the arithmetic; `.state` holds what is shown)."""
+    (convlib.output_size does the arithmetic; ``.state`` holds what is shown)."""
     return OutputSizeExplorer(n, f, padding, strides, dilation_rate)
 
 
 def output_size_animation(n, f, padding=0, strides=1, dilation_rate=1, max_frames=30, interval=600):
-    """Static twin: the window visiting its positions (at most `max_frames`)."""
+    """Static twin: the window visiting its positions (at most ``max_frames``)."""
     import matplotlib.pyplot as plt
 
     total = output_size(n, f, padding, strides, dilation_rate) ** 2

@@ -18,7 +18,7 @@ PHOTOS = ("camera", "coins", "moon", "astronaut", "brick", "checkerboard")
 
 def photo(name="camera", step=4):
     """A grayscale photo from skimage.data as float64 in 0..255, keeping every
-    `step`-th row and column (step=4 turns the 512 x 512 camera into 128 x 128)."""
+    ``step``-th row and column (step=4 turns the 512 x 512 camera into 128 x 128)."""
     try:
         from skimage import data
     except ImportError:

@@ -1,9 +1,9 @@
 """Pooling explorer: watch a pooling window slide and the pooled map fill in.
 
-    pooling_explorer(x, mode, ...)    the widget (ipywidgets)
-    pooling_animation(x, mode, ...)   its static twin (JavaScript animation)
-    pooling_state(x, mode, ..., step) the numbers both of them draw
-    draw_pooling(fig, state)          the drawing both of them use
+- pooling_explorer(x, mode, ...): the widget (ipywidgets)
+- pooling_animation(x, mode, ...): its static twin (JavaScript animation)
+- pooling_state(x, mode, ..., step): the numbers both of them draw
+- draw_pooling(fig, state): the drawing both of them use
 """
 import numpy as np
 
@@ -23,7 +23,7 @@ def _pooled(x, mode, pool_size, strides, padding, lam):
 
 
 def pooling_state(x, mode="max", pool_size=2, strides=None, padding="valid", lam=0.5, step=0):
-    """Everything the explorer shows for window position `step` (row-major order).
+    """Everything the explorer shows for window position ``step`` (row-major order).
 
     Returns a dict: x, mode, lam, padded (input with NaN where padding is), pad_mask,
     output (convlib's pooled map), i, j (the output cell), cells (padded-input cells
@@ -151,19 +151,58 @@ class PoolingExplorer(_draw.Explorer):
 def pooling_explorer(x=None, mode="max", pool_size=2, strides=None, padding="valid", lam=0.5, inputs=None):
     """Widget: slide a pooling window over a small input and watch the pooled map fill in.
 
-    x          2-D array to start with (also offered: the 4x4 example, a 5x5 grid and an
-               8x8 photo crop); `inputs` adds more {name: array}
-    mode       'max', 'average', 'min', 'sum' or 'mixed' (lam * max + (1 - lam) * mean)
-    pool_size, strides (rows, cols; default pool_size), padding ('valid' | 'same') as in Keras
-    The numbers come from convlib's pooling functions; `.state` holds what is shown.
+    The numbers come from convlib's pooling functions, such as
+    :func:`convlib.max_pool2d`; ``.state`` holds what is shown, as a dict.
+
+    Parameters
+    ----------
+    x : array_like, optional
+        A 2-D (H, W) input to start with. The widget also offers the 4 x 4 example, a
+        5 x 5 grid and an 8 x 8 photo crop.
+    mode : {'max', 'average', 'min', 'sum', 'mixed'}
+        What each window computes; 'mixed' is ``lam * max + (1 - lam) * mean``
+        (:func:`convlib.mixed_pool2d`).
+    pool_size, strides, padding
+        As in Keras' pooling layers: ``strides`` defaults to ``pool_size``, and
+        ``padding`` is 'valid' or 'same'.
+    lam : float
+        The weight of the maximum in mode 'mixed', from 0 to 1.
+    inputs : dict, optional
+        More inputs to choose from, as {name: 2-D array}.
+
+    Returns
+    -------
+    PoolingExplorer
+        Display it as the last expression of a notebook cell.
+
+    Examples
+    --------
+    >>> from convlib.widgets import pooling_explorer
+    >>> explorer = pooling_explorer([[3, 5, 6, 1], [1, 7, 2, 3], [1, 8, 3, 8], [9, 2, 7, 6]])
+    >>> explorer.state["output"]  # 2 x 2 max pooling with stride 2
+    array([[7., 6.],
+           [9., 8.]])
     """
     return PoolingExplorer(x, mode, pool_size, strides, padding, lam, inputs)
 
 
 def pooling_animation(x, mode="max", pool_size=2, strides=None, padding="valid", lam=0.5, max_frames=16,
                       interval=800):
-    """Static twin of the explorer: a JavaScript animation, one frame per window position
-    (at most `max_frames`, spread evenly, always ending on the full output)."""
+    """Static twin of the explorer: a JavaScript animation, one frame per window position.
+
+    Parameters
+    ----------
+    x, mode, pool_size, strides, padding, lam
+        As for :func:`pooling_explorer`; here ``x`` is required.
+    max_frames, interval : int
+        At most ``max_frames`` frames, spread evenly over the window positions and
+        ``interval`` milliseconds apart; the last one shows the full output.
+
+    Returns
+    -------
+    IPython.display.HTML
+        The JavaScript animation.
+    """
     import matplotlib.pyplot as plt
 
     first = pooling_state(x, mode, pool_size, strides, padding, lam)

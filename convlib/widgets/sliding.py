@@ -1,9 +1,9 @@
 """Sliding-filter explorer: watch one output cell of a convolution being computed.
 
-    sliding_filter_explorer(x, kernel, ...)   the widget (ipywidgets)
-    sliding_filter_animation(x, kernel, ...)  its static twin (JavaScript animation)
-    sliding_state(x, kernel, ..., step)       the numbers both of them draw
-    draw_sliding(fig, state)                  the drawing both of them use
+- sliding_filter_explorer(x, kernel, ...): the widget (ipywidgets)
+- sliding_filter_animation(x, kernel, ...): its static twin (JavaScript animation)
+- sliding_state(x, kernel, ..., step): the numbers both of them draw
+- draw_sliding(fig, state): the drawing both of them use
 """
 import numpy as np
 
@@ -24,7 +24,7 @@ def _as_kernel(k):
 
 
 def sliding_state(x, kernel, strides=1, padding="valid", dilation_rate=1, step=0):
-    """Everything the explorer shows for window position `step` (row-major order).
+    """Everything the explorer shows for window position ``step`` (row-major order).
 
     Returns a dict: x, kernel, padded (the padded input), pad_mask (True on padding
     cells), output (conv2d's full result), i, j (the output cell), cells (padded-input
@@ -159,19 +159,60 @@ def sliding_filter_explorer(x=None, kernel="vertical_edge", strides=1, padding="
                             inputs=None):
     """Widget: step a filter over a small input and watch the output fill in.
 
-    x            2-D array to start with (also offered: the 5x5 example, a 6x6 edge
-                 picture and an 8x8 photo crop); `inputs` adds more {name: array}
-    kernel       a name from convlib.KERNEL_NAMES, or a 2-D array (editable in the widget)
-    strides, padding, dilation_rate   as for convlib.conv2d (strides are (rows, cols))
-    The numbers come from convlib.conv2d; `.state` holds what is shown.
+    The numbers come from :func:`convlib.conv2d`; ``.state`` holds what is shown,
+    the dict that :func:`sliding_state` returns.
+
+    Parameters
+    ----------
+    x : array_like, optional
+        A 2-D (H, W) input to start with. The widget also offers the 5 x 5 example,
+        a 6 x 6 edge picture and, where scikit-image is installed, an 8 x 8 photo crop.
+    kernel : str or array_like
+        A name from :data:`convlib.KERNEL_NAMES <convlib.kernels.KERNEL_NAMES>`, or a
+        2-D (fh, fw) array, which the widget shows as a grid of editable numbers.
+    strides, padding, dilation_rate
+        As for :func:`convlib.conv2d`; the widget has one slider for the rows' stride
+        and one for the columns'.
+    inputs : dict, optional
+        More inputs to choose from, as {name: 2-D array}.
+
+    Returns
+    -------
+    SlidingFilterExplorer
+        Display it as the last expression of a notebook cell.
+
+    Examples
+    --------
+    >>> from convlib.widgets import sliding_filter_explorer
+    >>> x = [[7, 2, 3, 3, 8], [4, 5, 3, 8, 4], [3, 3, 2, 8, 4], [2, 8, 7, 2, 7], [5, 4, 4, 5, 4]]
+    >>> explorer = sliding_filter_explorer(x, "vertical_edge")
+    >>> print(explorer.state["value"])  # the first window, at output[0, 0]
+    6.0
+    >>> explorer.state["output"]
+    array([[ 6., -9., -8.],
+           [-3., -2., -3.],
+           [-3.,  0., -2.]])
     """
     return SlidingFilterExplorer(x, kernel, strides, padding, dilation_rate, inputs)
 
 
 def sliding_filter_animation(x, kernel, strides=1, padding="valid", dilation_rate=1, max_frames=30,
                              interval=700):
-    """Static twin of the explorer: a JavaScript animation, one frame per window position
-    (at most `max_frames`, spread evenly, always ending on the full output)."""
+    """Static twin of the explorer: a JavaScript animation, one frame per window position.
+
+    Parameters
+    ----------
+    x, kernel, strides, padding, dilation_rate
+        As for :func:`sliding_filter_explorer`; here ``x`` and ``kernel`` are required.
+    max_frames, interval : int
+        At most ``max_frames`` frames, spread evenly over the window positions and
+        ``interval`` milliseconds apart; the last one shows the full output.
+
+    Returns
+    -------
+    IPython.display.HTML
+        The JavaScript animation.
+    """
     import matplotlib.pyplot as plt
 
     first = sliding_state(x, kernel, strides, padding, dilation_rate)

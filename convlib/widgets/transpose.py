@@ -26,7 +26,7 @@ def _as_2d(a, name):
 
 
 def transposed_conv_state(x, kernel, strides=2, padding="valid", output_padding=None, step=0):
-    """Everything the explorer shows after input cell `step` (row-major order) has added its copy.
+    """Everything the explorer shows after input cell ``step`` (row-major order) has added its copy.
 
     Parameters
     ----------

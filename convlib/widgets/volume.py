@@ -4,10 +4,10 @@ One filter has one 2-D slice per input channel. Each slice is cross-correlated w
 its channel; the per-channel maps are added, the filter's bias is added, and the
 result is one output channel. Each filter of the stack gives one output channel.
 
-    volume_explorer(x, kernel, bias)     the widget (ipywidgets)
-    volume_animation(x, kernel, bias)    its static twin (JavaScript animation)
-    volume_state(x, kernel, bias, filter_index, step)   the numbers both draw
-    draw_volume(fig, state)              the drawing both use
+- volume_explorer(x, kernel, bias): the widget (ipywidgets)
+- volume_animation(x, kernel, bias): its static twin (JavaScript animation)
+- volume_state(x, kernel, bias, filter_index, step): the numbers both draw
+- draw_volume(fig, state): the drawing both use
 """
 import numpy as np
 
@@ -25,11 +25,11 @@ def default_example():
 
 
 def volume_state(x, kernel, bias=None, filter_index=0, step=0):
-    """What the view shows for filter `filter_index` after `step` channels.
+    """What the view shows for filter ``filter_index`` after ``step`` channels.
 
-    step = 0 .. C-1 shows the correlation of input channel `step` with the matching
+    step = 0 .. C-1 shows the correlation of input channel ``step`` with the matching
     slice of the filter (and those before it); step = C shows their sum plus the bias,
-    which is output channel `filter_index`.
+    which is output channel ``filter_index``.
     Returns a dict: x, kernel, bias, f, step, channels (C), filters (F), slices
     (kernel[:, :, c, f] for each c), per_channel (convlib.conv2d of each channel with
     its slice), output (convlib.conv2d(x, kernel, bias), H' x W' x F), out_map
@@ -137,18 +137,58 @@ class VolumeExplorer(_draw.Explorer):
 def volume_explorer(x=None, kernel=None, bias=None):
     """Widget: step through the filters of a convolution layer and the channels of its input.
 
-    x        (H, W, C) input volume; kernel (fh, fw, C, F) filters; bias (F,) or None.
-             Leave all out for a 6x6x3 input with two 4x4x3 filters.
     For each filter, the view shows each input channel's correlation with the filter's
     matching slice, then their sum plus the bias: one output channel. The numbers come
-    from convlib.conv2d; `.state` holds what is shown.
+    from :func:`convlib.conv2d`; ``.state`` holds what is shown, as a dict.
+
+    Parameters
+    ----------
+    x : array_like, optional
+        The (H, W, C) input volume.
+    kernel : array_like, optional
+        The (fh, fw, C, F) filters. Give both ``x`` and ``kernel``, or neither for a
+        6 x 6 x 3 input of small integers with two 4 x 4 x 3 filters.
+    bias : array_like, optional
+        One value per filter, shape (F,); None: zeros.
+
+    Returns
+    -------
+    VolumeExplorer
+        Display it as the last expression of a notebook cell.
+
+    Raises
+    ------
+    ValueError
+        If only one of ``x`` and ``kernel`` is given, or their shapes do not fit
+        together.
+
+    Examples
+    --------
+    >>> from convlib.widgets import volume_explorer
+    >>> explorer = volume_explorer()
+    >>> explorer.state["output"].shape  # 6 x 6 input, 4 x 4 filters, two of them
+    (3, 3, 2)
     """
     return VolumeExplorer(x, kernel, bias)
 
 
 def volume_animation(x=None, kernel=None, bias=None, interval=1000):
-    """Static twin of the volume view: a JavaScript animation with one frame per
-    (filter, channel) pair plus one per filter for the sum, i.e. F * (C + 1) frames."""
+    """Static twin of the volume view: a JavaScript animation of F * (C + 1) frames.
+
+    Each filter gets one frame per input channel, then one for the sum plus the bias.
+
+    Parameters
+    ----------
+    x, kernel, bias
+        As for :func:`volume_explorer`.
+    interval : int
+        Milliseconds per frame.
+
+    Returns
+    -------
+    IPython.display.HTML
+        The JavaScript animation.
+    """
     import matplotlib.pyplot as plt
 
     if x is None and kernel is None:
