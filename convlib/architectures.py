@@ -271,9 +271,10 @@ def block_model(block, input_shape, **kwargs):
 
 # --------------------------------------------------------------------------- Keras Applications
 
-#: Figures published in the Keras Applications documentation (https://keras.io/api/applications/):
-#: size of the weight file (MB), ImageNet validation top-1 and top-5 accuracy, and "depth", which
-#: that page defines as the number of layers with parameters.
+#: Figures of the Keras Applications documentation, by model name, each the tuple
+#: (size of the weight file in MB, ImageNet validation top-1 accuracy, top-5 accuracy,
+#: depth). That page defines depth as the number of layers with parameters, which
+#: :func:`depth` counts; its address is :data:`KERAS_PUBLISHED_SOURCE`.
 KERAS_PUBLISHED = {
     "VGG16": (528, 0.713, 0.901, 16),
     "VGG19": (549, 0.713, 0.900, 19),
@@ -288,6 +289,7 @@ KERAS_PUBLISHED = {
     "DenseNet121": (33, 0.750, 0.923, 242),
     "EfficientNetB0": (29, 0.771, 0.933, 132),
 }
+#: The page that the figures of :data:`KERAS_PUBLISHED` come from.
 KERAS_PUBLISHED_SOURCE = "https://keras.io/api/applications/"
 
 

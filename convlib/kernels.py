@@ -27,7 +27,8 @@ _KERNELS = {
     "horizontal_edge_dark_to_light": [[-1, -1, -1], [0, 0, 0], [1, 1, 1]],
 }
 
-#: The names that ``kernel`` accepts, in a fixed order.
+#: The names that :func:`convlib.kernel` accepts, as a tuple of strings in a fixed order.
+#: ``convlib.KERNEL_NAMES`` is this tuple.
 KERNEL_NAMES = tuple(_KERNELS)
 
 
@@ -37,12 +38,13 @@ def kernel(name):
     Parameters
     ----------
     name : str
-        One of ``KERNEL_NAMES``: 'identity'; the edge detectors 'edge_diagonal',
-        'laplacian' and 'laplacian_8'; 'sobel_x' and 'sobel_y' (positive where
-        brightness grows to the right, or downwards); 'sharpen'; 'box_blur' and
-        'gaussian_blur'; 'vertical_edge' and 'horizontal_edge' (positive on a
-        light-to-dark edge from left to right, or from top to bottom) and their
-        negatives 'vertical_edge_dark_to_light' and 'horizontal_edge_dark_to_light'.
+        One of :data:`~convlib.kernels.KERNEL_NAMES`: 'identity'; the edge
+        detectors 'edge_diagonal', 'laplacian' and 'laplacian_8'; 'sobel_x' and
+        'sobel_y' (positive where brightness grows to the right, or downwards);
+        'sharpen'; 'box_blur' and 'gaussian_blur'; 'vertical_edge' and
+        'horizontal_edge' (positive on a light-to-dark edge from left to right, or
+        from top to bottom) and their negatives 'vertical_edge_dark_to_light' and
+        'horizontal_edge_dark_to_light'.
 
     Returns
     -------
@@ -52,7 +54,7 @@ def kernel(name):
     Raises
     ------
     ValueError
-        If ``name`` is not one of ``KERNEL_NAMES``.
+        If ``name`` is not one of :data:`~convlib.kernels.KERNEL_NAMES`.
     TypeError
         If ``name`` is not a string.
 

@@ -1,7 +1,7 @@
 """ImageNet-pretrained bases for transfer learning: which network, where its weights are, how it wants its pixels.
 
 The chapters build their models on the page (``keras.applications.MobileNetV2(...)``,
-a new head, ``fit``); this module keeps what is not the lesson:
+a new head, ``fit``); this module keeps what is not the lesson::
 
     spec = BASES["mobilenet_v2"]                       # which Keras Applications network, its weight files
     weights = find_weights("mobilenet_v2", profile=profile)
@@ -43,11 +43,35 @@ class WeightsUnavailableError(RuntimeError):
 class ImageNetBase:
     """A Keras Applications network with ImageNet weights, as the chapters use it.
 
-    `application` is the name of the constructor in ``keras.applications`` and
-    `module` the submodule with its ``preprocess_input`` and ``decode_predictions``;
-    `kwargs` are the constructor's extra arguments (the width multiplier
-    ``alpha`` of the MobileNets). `fine_tune_from` names the first layer of the
-    top blocks that fine-tuning unfreezes.
+    The networks the chapters offer are the values of :data:`BASES`.
+
+    Attributes
+    ----------
+    name : str
+        Its key in :data:`BASES`, such as 'mobilenet_v2'.
+    title : str
+        What the pages call it, such as 'MobileNetV2, width 0.35'.
+    application_name : str
+        The name of the constructor in ``keras.applications``, such as 'MobileNetV2'.
+    module : str
+        The submodule of ``keras.applications`` with the network's ``preprocess_input``
+        and ``decode_predictions``.
+    kwargs : dict
+        The constructor's extra arguments, such as the width multiplier ``alpha`` of
+        the MobileNets.
+    notop_file : str
+        The name of the weight file of the network without its classifier on top, as
+        Keras stores it in its cache.
+    top_file : str
+        The name of the weight file with the 1,000-class classifier on top.
+    url : str
+        The folder that Keras downloads the weight files from.
+    md5 : dict
+        The MD5 hash of each weight file that has a known one, by file name.
+    fine_tune_from : str
+        The name of the first layer of the top blocks that fine-tuning unfreezes.
+    parameters_note : str
+        The size of the network without its top, in words.
     """
 
     name: str
@@ -73,6 +97,7 @@ class ImageNetBase:
         return importlib.import_module(f"keras.applications.{self.module}").preprocess_input
 
     def weights_file(self, include_top):
+        """The name of the weight file with (``include_top=True``) or without the classifier on top."""
         return self.top_file if include_top else self.notop_file
 
     def __str__(self):
@@ -80,6 +105,9 @@ class ImageNetBase:
         return f"{self.title}: keras.applications.{self.application_name}({args})"
 
 
+#: The networks the chapters can build on, as :class:`ImageNetBase` objects by name:
+#: 'mobilenet_v2' (MobileNetV2, width 0.35), 'mobilenet' (MobileNet v1, width 0.25)
+#: and 'vgg16'.
 BASES = {
     "mobilenet_v2": ImageNetBase(
         "mobilenet_v2", "MobileNetV2, width 0.35", "MobileNetV2", "mobilenet_v2", {"alpha": 0.35},
@@ -101,7 +129,22 @@ BASES = {
 
 
 def base_spec(name):
-    """The :class:`ImageNetBase` called `name` (a key of :data:`BASES`)."""
+    """The network called ``name``, one of the keys of :data:`BASES`.
+
+    Parameters
+    ----------
+    name : str
+        'mobilenet_v2', 'mobilenet' or 'vgg16'.
+
+    Returns
+    -------
+    ImageNetBase
+
+    Raises
+    ------
+    ValueError
+        If ``name`` is not a key of :data:`BASES`.
+    """
     if name not in BASES:
         raise ValueError(f"base must be one of {', '.join(map(repr, BASES))}; got {name!r}.")
     return BASES[name]
@@ -109,7 +152,18 @@ def base_spec(name):
 
 @dataclasses.dataclass(frozen=True)
 class WeightsFile:
-    """Which weights a network gets: `path` for ``weights=`` (None: random) and where they came from."""
+    """Which weights a network gets, as :func:`find_weights` returns them.
+
+    Attributes
+    ----------
+    path : str or None
+        The weight file, to pass as ``weights=`` to the Keras constructor; None for
+        random weights.
+    filename : str
+        The name of the weight file that was looked for.
+    source : str
+        Where the file came from (or, for random weights, why there is none).
+    """
 
     path: str | None
     filename: str
@@ -117,6 +171,7 @@ class WeightsFile:
 
     @property
     def imagenet(self):
+        """True when ``path`` holds ImageNet weights, False for random weights."""
         return self.path is not None
 
     def __str__(self):
@@ -124,7 +179,11 @@ class WeightsFile:
 
 
 def keras_cache_dir():
-    """The folder where Keras keeps downloaded weights: $KERAS_HOME/models or ~/.keras/models."""
+    """The folder where Keras keeps downloaded weights, as a string.
+
+    It is ``$KERAS_HOME/models`` when the environment variable ``KERAS_HOME`` is set,
+    and ``~/.keras/models`` otherwise.
+    """
     home = os.environ.get("KERAS_HOME") or os.path.join(os.path.expanduser("~"), ".keras")
     return os.path.join(home, "models")
 
@@ -158,12 +217,40 @@ def _find_file(filename, url, md5=None, data_dir_=None):
 
 
 def find_weights(base, include_top=False, profile=None, data_dir_=None):
-    """Find the ImageNet weight file of `base` (a key of :data:`BASES`); returns a :class:`WeightsFile`.
+    """Find the ImageNet weight file of the network ``base``.
 
-    Pass ``weights=result.path`` to the Keras constructor. Without the file and
-    without network access, the ``quick`` profile returns ``path=None`` (random
-    weights) after a loud notice; other profiles raise
-    :class:`WeightsUnavailableError` naming the file and where to put it.
+    The file is looked for in Keras' cache (:func:`keras_cache_dir`), then in
+    ``$CNN_BOOK_DATA/keras-models/`` (and copied into the cache), then downloaded by
+    Keras. Without the file and without network access, the ``quick`` profile
+    returns ``path=None`` (random weights) after a loud notice; other profiles raise
+    :class:`WeightsUnavailableError`, which names the file and where to put it.
+
+    Parameters
+    ----------
+    base : str
+        A key of :data:`BASES`.
+    include_top : bool
+        True for the weights of the whole classifier, with its 1,000 ImageNet
+        classes; False for those of the convolutional base alone.
+    profile : str or Profile, optional
+        The run profile ('quick', 'cpu' or 'full'); None: the active one.
+    data_dir_ : str or pathlib.Path, optional
+        The local data folder to look in instead of ``$CNN_BOOK_DATA``.
+
+    Returns
+    -------
+    WeightsFile
+        Pass its ``path`` as ``weights=`` to the Keras constructor.
+
+    Raises
+    ------
+    WeightsUnavailableError
+        If the file is missing and cannot be downloaded, in every profile but
+        ``quick``.
+    ValueError
+        If ``base`` is not a key of :data:`BASES` or ``profile`` is not a profile.
+    DataUnavailableError
+        If ``data_dir_`` (or ``$CNN_BOOK_DATA``) is set but is not a folder.
     """
     spec = base_spec(base)
     profile = get_profile(profile)
@@ -194,6 +281,13 @@ class ImageNetPreprocess(keras.layers.Layer):
     MobileNet and MobileNetV2 scale pixels to [-1, 1]; VGG16 reorders RGB to BGR
     and subtracts ImageNet's mean pixel. Inside the model, the preprocessing is
     saved with it and nobody can forget it at prediction time.
+
+    Parameters
+    ----------
+    base : str
+        A key of :data:`BASES`: whose ``preprocess_input`` the layer applies.
+    **kwargs
+        Passed on to ``keras.layers.Layer``, such as ``name``.
     """
 
     def __init__(self, base="mobilenet_v2", **kwargs):
@@ -208,10 +302,25 @@ class ImageNetPreprocess(keras.layers.Layer):
 
 
 def trainable_counts(model):
-    """(trainable, non-trainable) parameter counts, from ``trainable_weights`` and ``non_trainable_weights``.
+    """The trainable and non-trainable parameter counts of a Keras model or layer.
 
     Batch normalisation's moving mean and variance are non-trainable weights: they
     are updated by running data through the layer, never by the optimiser.
+
+    Parameters
+    ----------
+    model : keras.Model or keras.layers.Layer
+
+    Returns
+    -------
+    trainable, non_trainable : int
+        The numbers of values in ``model.trainable_weights`` and in
+        ``model.non_trainable_weights``.
+
+    Raises
+    ------
+    TypeError
+        If ``model`` is not a Keras model or layer.
     """
     if not hasattr(model, "trainable_weights") or not hasattr(model, "non_trainable_weights"):
         raise TypeError(f"model must be a Keras model or layer; got {type(model).__name__}.")
@@ -220,10 +329,31 @@ def trainable_counts(model):
 
 
 def square_photos(photos, size):
-    """Centre-crop each photo to a square and resize it to size x size; uint8 (n, size, size, 3).
+    """Centre-crop each photo to a square and resize it to ``size`` x ``size`` pixels.
 
-    `photos` is a dict name -> RGB array (as ``data.sample_photos()`` returns)
-    or a sequence of arrays. Returns ``(names, images)``.
+    Parameters
+    ----------
+    photos : dict, list or numpy.ndarray
+        RGB images of shape (height, width, 3): a dict name -> image (as
+        ``data.sample_photos()`` returns), a list of images or an (n, h, w, 3) array.
+        Images that are not uint8 are rounded and clipped to 0..255.
+    size : int
+        The side of the squares, in pixels.
+
+    Returns
+    -------
+    names : list of str
+        The dict's keys, or 'photo 0', 'photo 1', ... for a list or an array.
+    images : numpy.ndarray
+        uint8, shape (n, size, size, 3).
+
+    Raises
+    ------
+    ValueError
+        If ``size`` is not a positive whole number, there are no photos, or a photo
+        is not of shape (height, width, 3).
+    TypeError
+        If ``photos`` is neither a dict, a list nor an (n, h, w, 3) array.
     """
     from PIL import Image
 
@@ -259,13 +389,35 @@ def _check_model(model, name):
 
 
 def decode_top(probs, profile=None, top=5):
-    """ImageNet class names of the `top` largest probabilities of each row: [[(label, p), ...], ...].
+    """The ImageNet class names of the ``top`` largest probabilities of each row.
 
     Does what ``keras.applications.*.decode_predictions`` does (every ImageNet
     network shares the 1,000 classes), with the class index
     ``imagenet_class_index.json`` found as :func:`find_weights` finds weights.
     Without it the ``quick`` profile prints a loud notice and labels classes by
     number ("ImageNet class 281"); other profiles raise :class:`WeightsUnavailableError`.
+
+    Parameters
+    ----------
+    probs : array_like
+        Shape (n, 1000): one row of ImageNet class probabilities per image.
+    profile : str or Profile, optional
+        The run profile ('quick', 'cpu' or 'full'); None: the active one.
+    top : int
+        How many classes per row, from 1 to 1000.
+
+    Returns
+    -------
+    list of list of (str, float)
+        For each row, ``top`` pairs (class name, probability), the most probable first.
+
+    Raises
+    ------
+    ValueError
+        If ``probs`` is not of shape (n, 1000) or ``top`` is out of range.
+    WeightsUnavailableError
+        If the class index is missing and cannot be downloaded, in every profile
+        but ``quick``.
     """
     profile = get_profile(profile)
     probs = np.asarray(probs)
@@ -290,11 +442,39 @@ def decode_top(probs, profile=None, top=5):
 
 
 def imagenet_top5(model, photos, base="mobilenet", profile=None, top=5):
-    """The `top` most probable ImageNet classes of each photo: dict name -> [(label, probability), ...].
+    """The ``top`` most probable ImageNet classes of each photo.
 
-    `model` is a 1,000-class ImageNet classifier that expects `base`'s
-    preprocessing (e.g. ``keras.applications.MobileNet(alpha=0.25)`` with its
-    top); the photos are cropped and resized to its input size and preprocessed here.
+    The photos are cropped and resized to the model's input size
+    (:func:`square_photos`) and preprocessed here.
+
+    Parameters
+    ----------
+    model : keras.Model
+        A 1,000-class ImageNet classifier with square inputs that expects the
+        preprocessing of ``base``, such as ``keras.applications.MobileNet(alpha=0.25)``
+        with its top.
+    photos : dict, list or numpy.ndarray
+        RGB images, as for :func:`square_photos`.
+    base : str
+        The key of :data:`BASES` whose ``preprocess_input`` the model expects.
+    profile : str or Profile, optional
+        The run profile, as for :func:`decode_top`.
+    top : int
+        How many classes per photo.
+
+    Returns
+    -------
+    dict
+        Photo name -> list of ``top`` pairs (class name, probability), the most
+        probable first.
+
+    Raises
+    ------
+    TypeError
+        If ``model`` is not a ``keras.Model``.
+    ValueError
+        If ``model`` does not take square images and give 1,000 outputs, or as for
+        :func:`square_photos` and :func:`decode_top`.
     """
     _check_model(model, "model")
     spec = base_spec(base)
@@ -308,7 +488,13 @@ def imagenet_top5(model, photos, base="mobilenet", profile=None, top=5):
 
 
 def print_top5(predictions):
-    """Print :func:`imagenet_top5`'s result, one block per photo."""
+    """Print the result of :func:`imagenet_top5`: each photo's name, then one line per class.
+
+    Parameters
+    ----------
+    predictions : dict
+        Photo name -> list of (class name, probability), as :func:`imagenet_top5` returns.
+    """
     for name, rows in predictions.items():
         print(name)
         for label, p in rows:

@@ -1,5 +1,6 @@
 """The API reference page in the built book: every public name documented, every link to it resolved."""
 import functools
+import importlib
 import json
 import re
 from pathlib import Path
@@ -11,6 +12,18 @@ import convlib
 
 ROOT = Path(__file__).resolve().parent.parent
 ROLE = re.compile(r"\{py:func\}`([^`<>]+)`")
+# autodoc reads a constant's "#:" comment only in the module that assigns it, so a constant
+# that convlib re-exports is documented under that module.
+DEFINED_IN = {"KERNEL_NAMES": "convlib.kernels"}
+# Entries of submodules, beyond convlib.__all__.
+SUBMODULE_ENTRIES = [
+    "convlib.architectures.KERAS_PUBLISHED", "convlib.architectures.KERAS_PUBLISHED_SOURCE",
+    "convlib.transfer.BASES", "convlib.transfer.ImageNetBase", "convlib.transfer.base_spec",
+    "convlib.transfer.find_weights", "convlib.transfer.WeightsFile", "convlib.transfer.ImageNetPreprocess",
+    "convlib.transfer.trainable_counts", "convlib.transfer.square_photos", "convlib.transfer.decode_top",
+    "convlib.transfer.imagenet_top5", "convlib.transfer.print_top5", "convlib.transfer.WeightsUnavailableError",
+    "convlib.transfer.keras_cache_dir",
+]
 
 
 @functools.lru_cache(maxsize=None)  # the API page is large: parse it once for all the tests
@@ -34,10 +47,16 @@ def test_the_page_is_in_the_table_of_contents(built_site):
     assert intro.find("a", href=re.compile(r"(^|/)api\.html$")), "the API page is not in the navigation"
 
 
+def test_re_exported_constants_are_the_documented_ones():
+    for name, module in DEFINED_IN.items():
+        assert getattr(importlib.import_module(module), name) is getattr(convlib, name)
+
+
 @pytest.mark.parametrize("name", convlib.__all__)
 def test_every_public_name_has_an_entry(built_site, name):
-    entry = page(built_site, "book/api.html").find(id=f"convlib.{name}")
-    assert entry is not None, f"convlib.{name} has no anchor on the API page"
+    anchor = f"{DEFINED_IN.get(name, 'convlib')}.{name}"
+    entry = page(built_site, "book/api.html").find(id=anchor)
+    assert entry is not None, f"convlib.{name} has no anchor {anchor} on the API page"
     assert entry.name == "dt" and "sig" in entry.get("class", []), f"convlib.{name}: anchor is not a signature"
     body = entry.find_next_sibling("dd")
     assert body is not None and body.get_text(strip=True), f"convlib.{name}: empty description"
@@ -45,6 +64,28 @@ def test_every_public_name_has_an_entry(built_site, name):
         # napoleon turns the numpydoc sections into field lists
         fields = {dt.get_text(strip=True).rstrip(":") for dt in body.select("dl.field-list > dt")}
         assert {"Parameters", "Returns"} <= fields, f"convlib.{name}: sections rendered as {sorted(fields)}"
+
+
+@pytest.mark.parametrize("anchor", SUBMODULE_ENTRIES)
+def test_submodule_entries(built_site, anchor):
+    entry = page(built_site, "book/api.html").find(id=anchor)
+    assert entry is not None and entry.name == "dt", f"{anchor} has no entry on the API page"
+    body = entry.find_next_sibling("dd")
+    assert body is not None and body.get_text(strip=True), f"{anchor}: empty description"
+
+
+def test_constants_are_described_by_their_comments(built_site):
+    # Without a "#:" comment autodoc shows the docstring of the value's type ("Built-in
+    # immutable sequence..."); napoleon reads a comment whose first line has a colon as
+    # "type: description" and renders a Type field.
+    builtin_docs = [type_.__doc__.split("\n")[0] for type_ in (tuple, dict, list, str, int, float)]
+    for entry in page(built_site, "book/api.html").select("dl.py.data > dt"):
+        body = entry.find_next_sibling("dd")
+        text = body.get_text(" ", strip=True)
+        assert text, f"{entry.get('id')}: empty description"
+        assert not any(doc in text for doc in builtin_docs), f"{entry.get('id')}: described by its type: {text[:80]}"
+        fields = [dt.get_text(strip=True).rstrip(":") for dt in body.select("dl.field-list > dt")]
+        assert "Type" not in fields, f"{entry.get('id')}: the comment was read as a type: {text[:80]}"
 
 
 @pytest.mark.parametrize("target", role_targets())
