@@ -8,10 +8,20 @@ import convlib
 from convlib import activations, arithmetic, conv, kernels, pooling
 
 MODULES = [conv, pooling, arithmetic, activations, kernels]
+# Submodules whose examples need Keras, Matplotlib or ipywidgets (imported here by name, so that a
+# missing example fails loudly rather than passing unseen).
+SUBMODULES = ["convlib.keras_reference", "convlib.widgets.sliding", "convlib.widgets.pooling",
+              "convlib.widgets.volume", "convlib.transpose", "convlib.memory"]
 
 
-@pytest.mark.parametrize("module", MODULES, ids=lambda m: m.__name__)
+@pytest.mark.parametrize("module", MODULES + SUBMODULES, ids=lambda m: m if isinstance(m, str) else m.__name__)
 def test_docstring_examples(module):
+    if isinstance(module, str):
+        import importlib
+
+        import matplotlib
+        matplotlib.use("Agg")
+        module = importlib.import_module(module)
     # The examples assume `import numpy as np` and `import convlib`, as their modules say.
     result = doctest.testmod(module, extraglobs={"np": np, "convlib": convlib},
                              optionflags=doctest.NORMALIZE_WHITESPACE, report=True)
