@@ -31,6 +31,7 @@ import numpy as np
 
 from ._validate import as_array, float_dtype, guard_size, is_int, padding_spec, positive_pair
 from .arithmetic import axis_padding, effective_kernel_size
+from .conv import _use_winograd, _winograd, conv2d
 
 __all__ = ["conv2d_transpose", "conv2d_transpose_naive", "conv_transpose_output_size"]
 
@@ -265,9 +266,11 @@ def conv2d_transpose(x, kernel, bias=None, strides=1, padding="valid", output_pa
     """Transposed convolution, as keras.layers.Conv2DTranspose computes it before its activation.
 
     Every input cell adds a copy of the kernel, scaled by its value, into the output;
-    copies start `strides` cells apart and add up where they overlap. Vectorised: one
-    matrix product makes every scaled copy, then one strided addition per kernel tap
-    puts them in place (the reverse of conv2d's im2col).
+    copies start `strides` cells apart and add up where they overlap. Vectorised by
+    phases: the output rows i*sh + p (one p from 0 to sh - 1 at a time; columns alike)
+    receive the kernel taps u with u*dh = i*sh + p + top (mod sh) only, so they are an
+    ordinary stride-1 ``conv2d`` of x with those taps, reversed. Each of the sh * sw
+    phases is one such convolution, written once into its slice of the output.
 
     Parameters
     ----------
@@ -327,14 +330,43 @@ def conv2d_transpose(x, kernel, bias=None, strides=1, padding="valid", output_pa
     (sh, sw), (dh, dw), (oh, ow), (top, left) = (geometry[key] for key in ("strides", "dilation", "out", "crop"))
     n, h, w, c_in = x4.shape
     fh, fw, c_out, _ = k.shape
-    shape = _scatter_shape(x4, k, geometry)
-    guard_size(f"conv2d_transpose with x of shape {np.shape(x)} and kernel {np.shape(kernel)}", nbytes=(n * h * w * fh * fw * c_out + int(np.prod(shape))) * x4.itemsize,
-               force=force)
-    # copies[b, i, j, u, v, o] = sum_c x[b, i, j, c] * kernel[u, v, o, c]
-    copies = (x4.reshape(-1, c_in) @ k.reshape(-1, c_in).T).reshape(n, h, w, fh, fw, c_out)
-    full = np.zeros(shape, dtype=x4.dtype)
-    for u in range(fh):
-        for v in range(fw):  # tap (u, v) of every copy at once: rows u*dh, u*dh + sh, ...
-            full[:, u * dh: u * dh + (h - 1) * sh + 1: sh, v * dw: v * dw + (w - 1) * sw + 1: sw, :] += \
-                copies[:, :, :, u, v, :]
-    return finish(full[:, top: top + oh, left: left + ow, :])
+    # The output, and a phase's input with its zeros when conv2d computes it.
+    guard_size(f"conv2d_transpose with x of shape {np.shape(x)} and kernel {np.shape(kernel)}",
+               nbytes=(n * oh * ow * c_out + n * (h + fh * dh) * (w + fw * dw) * c_in) * x4.itemsize, force=force)
+    phases = [(rows, cols) for rows in _phases(oh, top, sh, dh, fh, h) for cols in _phases(ow, left, sw, dw, fw, w)]
+    out = np.empty((n, oh, ow, c_out), dtype=x4.dtype)
+    if len(phases) < min(sh, oh) * min(sw, ow):  # some outputs receive no tap (or read only zeros)
+        out[...] = 0
+    for rows, cols in phases:
+        taps = k[np.ix_(rows["taps"], cols["taps"])].transpose(0, 1, 3, 2)  # conv2d's (fh, fw, C_in, C_out)
+        part, pads = x4[:, rows["x"], cols["x"]], (rows["pad"], cols["pad"])
+        dilation = (rows["dilation"], cols["dilation"])
+        if _use_winograd(taps.shape, (1, 1)):  # straight into the phase's slice of the output
+            _winograd(part, taps, pads, dilation, out=out[:, rows["out"], cols["out"]])
+        else:
+            out[:, rows["out"], cols["out"]] = conv2d(part, taps, padding=pads, dilation_rate=dilation, force=True)
+    return finish(out)
+
+
+def _phases(n_out, before, s, d, f, n_in):
+    """One axis of conv2d_transpose split by output phase: for every p in 0 .. s - 1 whose
+    outputs p, p + s, ... receive some tap and read some input, a dict with the slice of the
+    output (out), the taps in the order a correlation meets them (taps), the slice of x it
+    reads (x), the zeros around that slice (pad) and the spacing of the taps in x (dilation).
+
+    Output o = p + s a is full row o + before, which tap u of input i reaches when
+    i s + u d = o + before: i = a + (p + before - u d) / s for the taps that make it whole.
+    Those taps lie s / g apart and their inputs d / g apart, with g = gcd(s, d).
+    """
+    g = np.gcd(s, d)
+    for p in range(s):
+        taps = [u for u in range(f) if (p + before - u * d) % s == 0][::-1]  # nearest input first
+        count = -(-(n_out - p) // s)  # outputs p, p + s, ... below n_out
+        if not taps or count < 1:
+            continue
+        first = (p + before - taps[0] * d) // s  # input of output a = 0 at the first tap
+        last = count - 1 + first + (len(taps) - 1) * (d // g)  # input of the last output at the last tap
+        if max(first, 0) > min(last, n_in - 1):
+            continue  # every input it would read is outside x
+        yield dict(out=slice(p, None, s), taps=taps, x=slice(max(first, 0), min(last, n_in - 1) + 1),
+                   pad=(max(-first, 0), max(last - (n_in - 1), 0)), dilation=int(d // g))
