@@ -16,6 +16,7 @@ Every function here computes, with ``xp`` the input padded as ``padding`` says,
 The examples assume ``import numpy as np`` and ``import convlib``.
 """
 import numbers
+import threading
 
 import numpy as np
 
@@ -370,7 +371,7 @@ def conv2d(x, kernel, bias=None, strides=1, padding="valid", dilation_rate=1, *,
     # the output; the block's columns are still in the cache when the product reads them.
     out = np.empty((xp.shape[0], out_h, out_w, n_filters), dtype=k.dtype)
     blocks = _blocks(xp.shape[0], out_h, out_w * (fh * fw * c + n_filters) * k.itemsize)
-    cols = np.empty(windows[blocks[0]].size, dtype=k.dtype)
+    cols = _scratch("cols", windows[blocks[0]].size, k.dtype)
     for block in blocks:
         part = windows[block].transpose(0, 1, 2, 4, 5, 3)  # (images, rows, W', fh, fw, C)
         block_cols = cols[:part.size].reshape(part.shape)
@@ -397,6 +398,20 @@ _WINOGRAD = {
     2: (np.array([[1, 0], [1, 1], [0, -1]]),
         np.kron([[1, 1, 0], [0, 1, 1]], [[1, 1, 0], [0, 1, 1]])),
 }
+
+
+_SCRATCH = threading.local()
+
+
+def _scratch(name, size, dtype):
+    """A 1-D array of `size` elements to compute in, kept for the next call (one per name,
+    dtype and thread): memory that a process touches for the first time costs page faults,
+    which here took as long as the arithmetic of a layer."""
+    key = (name, np.dtype(dtype).char)
+    buffer = _SCRATCH.__dict__.get(key)
+    if buffer is None or buffer.size < size:
+        buffer = _SCRATCH.__dict__[key] = np.empty(size, dtype)
+    return buffer[:size]
 
 
 def _use_winograd(kernel_shape, strides):
@@ -452,11 +467,10 @@ def _winograd(x, kernel, pads, dilation, out=None):
     group_tiles = dh * dw * (groups_w + 1)
     blocks = _blocks(n, groups_h, group_tiles * (9 * a * c + (a * a + 4) * f) * x.itemsize)
     most = max((b.stop - b.start) * (rows.stop - rows.start) for b, rows in blocks)  # row groups
-    row_t = np.empty(a * most * 2 * dh * wb * c, dtype)
-    col_t = np.empty(3 * row_t.size, dtype)
-    m = np.empty(a * a * most * group_tiles * f, dtype)
-    y = np.empty(4 * most * group_tiles * f, dtype)
-    padded = None  # a block's input rows with their zeros
+    row_t = _scratch("rows", a * most * 2 * dh * wb * c, dtype)
+    col_t = _scratch("columns", (3 if r == 3 else 1) * row_t.size, dtype)
+    m = _scratch("products", a * a * most * group_tiles * f, dtype)
+    y = _scratch("outputs", 4 * most * group_tiles * f, dtype)
     out = np.empty((n, out_h, out_w, f), dtype) if out is None else out
     for images, groups in blocks:
         bn, ga = images.stop - images.start, groups.stop - groups.start
@@ -466,12 +480,11 @@ def _winograd(x, kernel, pads, dilation, out=None):
         if (lo, hi, left, right) == (0, size, 0, 0):
             d = x[images, first - top: first - top + size]
         else:  # copy into zeros
-            if padded is None:  # its columns outside x stay zero
-                most_images = max(b.stop - b.start for b, _ in blocks)
-                padded = np.zeros((most_images, max(2 * dh * (g.stop - g.start + 1) for _, g in blocks), wp, c), dtype)
-            d = padded[:bn, :size]
+            d = _scratch("padded", bn * size * wp * c, dtype).reshape(bn, size, wp, c)
             d[:, :lo] = 0
             d[:, hi:] = 0
+            d[:, lo:max(hi, lo), :left] = 0
+            d[:, lo:max(hi, lo), left + w:] = 0
             d[:, lo:max(hi, lo), left: left + w] = x[images, first - top + lo: first - top + hi]
         # Row pass, B^T d: input row 2 dh t + dh p + s is q[:, t, p, s]; rt[i] holds row i of
         # every tile, ordered (s, image, t).
@@ -530,8 +543,10 @@ def _winograd(x, kernel, pads, dilation, out=None):
         dst = out[images, first: first + rows]
         if dst.shape[1:3] == (2 * dh * ga, 2 * dw * groups_w):
             dst.reshape(bn, ga, 2, dh, groups_w, 2, dw, f)[...] = yy
-        else:  # the last tiles hang over the output
-            dst[...] = yy.reshape(bn, 2 * dh * ga, 2 * dw * groups_w, f)[:, :rows, :out_w]
+        else:  # the last tiles hang over the output: through the whole grid of tiles
+            grid = _scratch("grid", yy.size, dtype).reshape(yy.shape)
+            grid[...] = yy
+            dst[...] = grid.reshape(bn, 2 * dh * ga, 2 * dw * groups_w, f)[:, :rows, :out_w]
     return out
 
 def convolve2d(x, kernel, bias=None, strides=1, padding="valid", dilation_rate=1, *, force=False):

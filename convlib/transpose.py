@@ -35,6 +35,8 @@ from .conv import _use_winograd, _winograd, conv2d
 
 __all__ = ["conv2d_transpose", "conv2d_transpose_naive", "conv_transpose_output_size"]
 
+_CHUNK_BYTES = 1 << 20  # conv2d_transpose's phases, computed together, a chunk of images this big at a time
+
 
 def conv_transpose_output_size(n, f, strides=1, padding="valid", output_padding=None, dilation_rate=1):
     """Number of output cells along one axis of a transposed convolution (Keras' rule).
@@ -267,10 +269,14 @@ def conv2d_transpose(x, kernel, bias=None, strides=1, padding="valid", output_pa
 
     Every input cell adds a copy of the kernel, scaled by its value, into the output;
     copies start `strides` cells apart and add up where they overlap. Vectorised by
-    phases: the output rows i*sh + p (one p from 0 to sh - 1 at a time; columns alike)
-    receive the kernel taps u with u*dh = i*sh + p + top (mod sh) only, so they are an
-    ordinary stride-1 ``conv2d`` of x with those taps, reversed. Each of the sh * sw
-    phases is one such convolution, written once into its slice of the output.
+    phases: input row i reaches output row o through the tap u with
+    i*sh + u*dh = o + top, so the rows o = a*sh + p of one phase p (0 to sh - 1;
+    columns alike) receive only the taps with u*dh = p + top (mod sh), and they are an
+    ordinary stride-1 ``conv2d`` of x with those taps, reversed. When every phase has
+    as many taps (a kernel size that the stride divides), the sh * sw phases are one
+    ``conv2d`` with a filter for each phase and output channel, whose result is then
+    rearranged (as in a sub-pixel convolution); otherwise each phase is one
+    ``conv2d``, written once into its slice of the output.
 
     Parameters
     ----------
@@ -330,43 +336,81 @@ def conv2d_transpose(x, kernel, bias=None, strides=1, padding="valid", output_pa
     (sh, sw), (dh, dw), (oh, ow), (top, left) = (geometry[key] for key in ("strides", "dilation", "out", "crop"))
     n, h, w, c_in = x4.shape
     fh, fw, c_out, _ = k.shape
-    # The output, and a phase's input with its zeros when conv2d computes it.
+    # The output, a copy of it in phase order, and the input with the zeros around it.
     guard_size(f"conv2d_transpose with x of shape {np.shape(x)} and kernel {np.shape(kernel)}",
-               nbytes=(n * oh * ow * c_out + n * (h + fh * dh) * (w + fw * dw) * c_in) * x4.itemsize, force=force)
-    phases = [(rows, cols) for rows in _phases(oh, top, sh, dh, fh, h) for cols in _phases(ow, left, sw, dw, fw, w)]
+               nbytes=(2 * n * oh * ow * c_out + n * (h + fh * dh) * (w + fw * dw) * c_in) * x4.itemsize,
+               force=force)
+    rows, cols = _phases(oh, top, sh, dh, fh), _phases(ow, left, sw, dw, fw)
     out = np.empty((n, oh, ow, c_out), dtype=x4.dtype)
-    if len(phases) < min(sh, oh) * min(sw, ow):  # some outputs receive no tap (or read only zeros)
-        out[...] = 0
-    for rows, cols in phases:
-        taps = k[np.ix_(rows["taps"], cols["taps"])].transpose(0, 1, 3, 2)  # conv2d's (fh, fw, C_in, C_out)
-        part, pads = x4[:, rows["x"], cols["x"]], (rows["pad"], cols["pad"])
-        dilation = (rows["dilation"], cols["dilation"])
-        if _use_winograd(taps.shape, (1, 1)):  # straight into the phase's slice of the output
-            _winograd(part, taps, pads, dilation, out=out[:, rows["out"], cols["out"]])
-        else:
-            out[:, rows["out"], cols["out"]] = conv2d(part, taps, padding=pads, dilation_rate=dilation, force=True)
+    together = [_window(axis, size) for axis, size in ((rows, h), (cols, w))]
+    if all(together) and len(rows) * len(cols) == min(sh, oh) * min(sw, ow):
+        # Every phase has as many taps as the others (as when the stride divides the kernel
+        # size): lined up on the input cell that each one reads first, the phases are one
+        # conv2d, with a filter for every phase and output channel.
+        (rh, pads_h, starts_h), (rw, pads_w, starts_w) = together
+        taps_h, taps_w = np.array([p["taps"] for p in rows]), np.array([q["taps"] for q in cols])
+        taps = k[taps_h[:, None, :, None], taps_w[None, :, None, :]]
+        taps = taps.transpose(2, 3, 5, 0, 1, 4)  # (taps down, taps across, C_in, phase down, phase across, C_out)
+        taps = taps.reshape(*taps.shape[:3], -1)
+        # A few images at a time, so that the phases' result is never a second whole output.
+        step = max(1, _CHUNK_BYTES // (oh * ow * c_out * x4.itemsize))
+        for start in range(0, n, step):
+            images = slice(start, start + step)
+            y = conv2d(x4[images, rh, rw], taps, padding=(pads_h, pads_w),
+                       dilation_rate=(rows[0]["dilation"], cols[0]["dilation"]), force=True)
+            y = y.reshape(*y.shape[:3], len(rows), len(cols), c_out)
+            for i, (p, a) in enumerate(zip(rows, starts_h)):
+                for j, (q, b) in enumerate(zip(cols, starts_w)):
+                    out[images, p["out"], q["out"]] = y[:, a: a + p["count"], b: b + q["count"], i, j]
+        return finish(out)
+    out[...] = 0  # for the outputs that no tap reaches, or that read zeros only
+    for p in rows:
+        for q in cols:
+            window = [_window([axis], size) for axis, size in ((p, h), (q, w))]
+            if not all(window):
+                continue
+            (rh, pads_h, _), (rw, pads_w, _) = window
+            taps = k[np.ix_(p["taps"], q["taps"])].transpose(0, 1, 3, 2)  # conv2d's (fh, fw, C_in, C_out)
+            dilation = (p["dilation"], q["dilation"])
+            if _use_winograd(taps.shape, (1, 1)):  # straight into the phase's slice of the output
+                _winograd(x4[:, rh, rw], taps, (pads_h, pads_w), dilation, out=out[:, p["out"], q["out"]])
+            else:
+                out[:, p["out"], q["out"]] = conv2d(x4[:, rh, rw], taps, padding=(pads_h, pads_w),
+                                                    dilation_rate=dilation, force=True)
     return finish(out)
 
 
-def _phases(n_out, before, s, d, f, n_in):
+def _phases(n_out, before, s, d, f):
     """One axis of conv2d_transpose split by output phase: for every p in 0 .. s - 1 whose
-    outputs p, p + s, ... receive some tap and read some input, a dict with the slice of the
-    output (out), the taps in the order a correlation meets them (taps), the slice of x it
-    reads (x), the zeros around that slice (pad) and the spacing of the taps in x (dilation).
+    outputs p, p + s, ... receive some tap, a dict with the slice of the output (out), how
+    many outputs it has (count), the taps in the order a correlation meets them (taps), the
+    input that its output 0 reads at the first tap (first, perhaps outside x) and the
+    spacing of the taps in x (dilation).
 
     Output o = p + s a is full row o + before, which tap u of input i reaches when
     i s + u d = o + before: i = a + (p + before - u d) / s for the taps that make it whole.
     Those taps lie s / g apart and their inputs d / g apart, with g = gcd(s, d).
     """
-    g = np.gcd(s, d)
-    for p in range(s):
+    phases = []
+    for p in range(min(s, n_out)):
         taps = [u for u in range(f) if (p + before - u * d) % s == 0][::-1]  # nearest input first
-        count = -(-(n_out - p) // s)  # outputs p, p + s, ... below n_out
-        if not taps or count < 1:
-            continue
-        first = (p + before - taps[0] * d) // s  # input of output a = 0 at the first tap
-        last = count - 1 + first + (len(taps) - 1) * (d // g)  # input of the last output at the last tap
-        if max(first, 0) > min(last, n_in - 1):
-            continue  # every input it would read is outside x
-        yield dict(out=slice(p, None, s), taps=taps, x=slice(max(first, 0), min(last, n_in - 1) + 1),
-                   pad=(max(-first, 0), max(last - (n_in - 1), 0)), dilation=int(d // g))
+        if taps:
+            phases.append(dict(out=slice(p, None, s), count=-(-(n_out - p) // s), taps=taps,
+                               first=(p + before - taps[0] * d) // s, dilation=int(d // np.gcd(s, d))))
+    return phases
+
+
+def _window(phases, n_in):
+    """What one stride-1 correlation of x reads for these phases of an axis, which must have
+    the same number of taps and spacing, each starting on the input cell it reads first:
+    the slice of x, the zeros before and after it, and where each phase's outputs start.
+    None when they are not alike, or when every cell they read lies outside x."""
+    if len({(len(p["taps"]), p["dilation"]) for p in phases}) != 1:
+        return None
+    first = min(p["first"] for p in phases)
+    # the input that the last output reads at the last tap
+    last = max(p["first"] + p["count"] - 1 for p in phases) + (len(phases[0]["taps"]) - 1) * phases[0]["dilation"]
+    if last < 0 or first > n_in - 1:
+        return None
+    return (slice(max(first, 0), min(last, n_in - 1) + 1), (max(-first, 0), max(last - (n_in - 1), 0)),
+            [p["first"] - first for p in phases])

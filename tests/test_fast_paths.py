@@ -3,7 +3,8 @@
 conv2d computes 2 x 2 and 3 x 3 kernels at stride 1 with Winograd's minimal filtering
 (convlib.conv._winograd) once the input channels and the filters reach
 WINOGRAD_MIN_CHANNELS, and everything else with im2col, block by block;
-conv2d_transpose splits its output into stride phases, each a conv2d. The property tests
+conv2d_transpose splits its output into stride phases, computed as one conv2d when
+their taps are alike and as one conv2d each otherwise. The property tests
 of test_against_references.py and test_transpose.py use at most 4 channels, so they
 exercise im2col only: the cases here are chosen to reach each path (a spy checks that
 they do) on odd sizes, batch 1, one channel, every padding form, dilation, float32 and
@@ -261,19 +262,43 @@ def test_conv2d_transpose_phases_match_tf_in_float32(case):
     np.testing.assert_allclose(got, expected, **TF_CLOSE)
 
 
-def test_conv2d_transpose_upsampling_layer_takes_winograd_phases(winograd_calls):
+def test_conv2d_transpose_upsampling_layer_is_one_winograd_convolution(winograd_calls):
     # The upsampling layer of the benchmark, small: 4 x 4 kernel, stride 2, 'same'. Each of
-    # the 4 phases is a 2 x 2 convolution through Winograd, in float32 throughout.
+    # the 4 phases has 2 x 2 taps, so together they are one 2 x 2 convolution with 4 C_out
+    # filters, through Winograd, in float32 throughout.
     rng = np.random.default_rng(4)
     x = rng.standard_normal((2, 5, 7, WIDE)).astype(np.float32)
     kernel = rng.standard_normal((4, 4, WIDE + 2, WIDE)).astype(np.float32)
     got = conv2d_transpose(x, kernel, strides=2, padding="same")
-    assert [call[1][:2] for call in winograd_calls] == [(2, 2)] * 4
-    assert all(call[0] == np.float32 for call in winograd_calls) and got.dtype == np.float32
+    assert [call[1] for call in winograd_calls] == [(2, 2, WIDE, 4 * (WIDE + 2))]
+    assert winograd_calls[0][0] == np.float32 and got.dtype == np.float32
     expected = tf.nn.conv2d_transpose(x, kernel, (2, 10, 14, WIDE + 2), strides=2, padding="SAME").numpy()
     np.testing.assert_allclose(got, expected, **TF_CLOSE)
     np.testing.assert_allclose(got, conv2d_transpose_naive(x.astype(np.float64), kernel.astype(np.float64),
                                                            strides=2, padding="same"), rtol=1e-5, atol=1e-4)
+
+
+def test_conv2d_transpose_phases_one_image_at_a_time(monkeypatch, winograd_calls):
+    monkeypatch.setattr(cl.transpose, "_CHUNK_BYTES", 1)
+    rng = np.random.default_rng(8)
+    x, kernel = rng.standard_normal((3, 4, 5, WIDE)), rng.standard_normal((6, 4, WIDE, WIDE))
+    bias = rng.standard_normal(WIDE)
+    kwargs = dict(strides=(3, 2), padding="same", output_padding=None)
+    np.testing.assert_allclose(conv2d_transpose(x, kernel, bias, **kwargs),
+                               conv2d_transpose_naive(x, kernel, bias, **kwargs), **CLOSE)
+    assert [call[1] for call in winograd_calls] == [(2, 2, WIDE, 6 * WIDE)] * 3
+
+
+def test_conv2d_transpose_phases_of_different_sizes_one_by_one(winograd_calls):
+    # A 3 x 3 kernel at stride 2 gives phases of 2 x 2, 2 x 1, 1 x 2 and 1 x 1 taps (the
+    # checkerboard): each its own convolution, Winograd's for the 2 x 2 one only.
+    rng = np.random.default_rng(9)
+    x, kernel = rng.standard_normal((2, 5, 6, WIDE)), rng.standard_normal((3, 3, WIDE, WIDE))
+    for padding in ("valid", "same"):
+        winograd_calls.clear()
+        np.testing.assert_allclose(conv2d_transpose(x, kernel, strides=2, padding=padding),
+                                   conv2d_transpose_naive(x, kernel, strides=2, padding=padding), **CLOSE)
+        assert [call[1][:2] for call in winograd_calls] == [(2, 2)]
 
 
 def test_conv2d_transpose_phases_without_taps_are_zero():
