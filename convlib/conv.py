@@ -336,7 +336,7 @@ def conv2d(x, kernel, bias=None, strides=1, padding="valid", dilation_rate=1, *,
     ``WINOGRAD_MIN_CHANNELS`` (8) input channels and filters go through Winograd's
     minimal filtering instead (Lavin & Gray 2016), which needs 4 multiplications per
     output for a 3 x 3 kernel instead of 9; it agrees with im2col to round-off, and
-    exactly on integer inputs.
+    exactly on integer inputs (inputs with infinities or NaN stay with im2col).
 
     Examples
     --------
@@ -358,7 +358,7 @@ def conv2d(x, kernel, bias=None, strides=1, padding="valid", dilation_rate=1, *,
     """
     x4, k, geometry, finish = _prepare(x, kernel, bias, strides, padding, dilation_rate, force, pad=False)
     (sh, sw), (dh, dw), (kh, kw) = geometry["strides"], geometry["dilation"], geometry["span"]
-    if _use_winograd(k.shape, (sh, sw)):
+    if _use_winograd(x4, k, (sh, sw)):
         return finish(_winograd(x4, k, geometry["pads"], (dh, dw)))
     xp = np.pad(x4, ((0, 0), *geometry["pads"], (0, 0)))
     fh, fw, c, n_filters = k.shape
@@ -414,10 +414,15 @@ def _scratch(name, size, dtype):
     return buffer[:size]
 
 
-def _use_winograd(kernel_shape, strides):
-    """Whether conv2d computes a kernel of this (fh, fw, C, F) shape with `_winograd`."""
-    fh, fw, c, f = kernel_shape
-    return fh == fw and fh in _WINOGRAD and tuple(strides) == (1, 1) and min(c, f) >= WINOGRAD_MIN_CHANNELS
+def _use_winograd(x, kernel, strides):
+    """Whether conv2d computes x (N, H, W, C) with kernel (fh, fw, C, F) by `_winograd`: square
+    2 x 2 or 3 x 3 kernels at stride 1, enough channels and filters, and finite numbers only
+    (its transforms would turn an infinity into NaN, also in outputs that do not read it)."""
+    fh, fw, c, f = kernel.shape
+    if not (fh == fw and fh in _WINOGRAD and tuple(strides) == (1, 1) and min(c, f) >= WINOGRAD_MIN_CHANNELS):
+        return False
+    with np.errstate(over="ignore", invalid="ignore"):  # inf - inf, or a sum too large: im2col
+        return bool(np.isfinite(np.sum(x)) and np.isfinite(np.sum(kernel)))
 
 
 def _blocks(n, rows, row_bytes):

@@ -372,7 +372,7 @@ def conv2d_transpose(x, kernel, bias=None, strides=1, padding="valid", output_pa
             (rh, pads_h, _), (rw, pads_w, _) = window
             taps = k[np.ix_(p["taps"], q["taps"])].transpose(0, 1, 3, 2)  # conv2d's (fh, fw, C_in, C_out)
             dilation = (p["dilation"], q["dilation"])
-            if _use_winograd(taps.shape, (1, 1)):  # straight into the phase's slice of the output
+            if _use_winograd(x4[:, rh, rw], taps, (1, 1)):  # straight into the phase's slice of the output
                 _winograd(x4[:, rh, rw], taps, (pads_h, pads_w), dilation, out=out[:, p["out"], q["out"]])
             else:
                 out[:, p["out"], q["out"]] = conv2d(x4[:, rh, rw], taps, padding=(pads_h, pads_w),

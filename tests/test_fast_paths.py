@@ -191,6 +191,21 @@ def test_conv2d_is_exact_on_integers_through_winograd(winograd_calls):
     assert len(winograd_calls) == 1
 
 
+@pytest.mark.parametrize("where", [(0, 0, 0), (3, 4, 1)])
+def test_conv2d_with_infinities_as_the_loops(winograd_calls, where):
+    # Winograd's transforms subtract neighbouring cells (inf - inf is NaN) and mix a tile's
+    # four outputs, so non-finite inputs go to im2col, which gives the formula's infinities.
+    rng = np.random.default_rng(6)
+    x, kernel = rng.standard_normal((1, 6, 7, WIDE)), rng.standard_normal((3, 3, WIDE, WIDE))
+    x[0, where[0], where[1], where[2]] = np.inf
+    x[0, where[0], where[1] + 2, where[2]] = -np.inf if where[2] else np.inf
+    with np.errstate(invalid="ignore"):  # the formula itself meets inf - inf and inf * 0
+        got, expected = cl.conv2d(x, kernel, padding="same"), cl.conv2d_naive(x, kernel, padding="same")
+    np.testing.assert_array_equal(np.isnan(got), np.isnan(expected))
+    np.testing.assert_array_equal(got[np.isinf(expected)], expected[np.isinf(expected)])
+    assert winograd_calls == []
+
+
 @pytest.mark.parametrize("block_bytes", [1, 30_000])
 @pytest.mark.parametrize("kernel_shape, kwargs", [
     ((3, 3, 3, 4), dict(padding="same")),
