@@ -480,12 +480,12 @@ def _winograd(x, kernel, pads, dilation, out=None):
     for images, groups in blocks:
         bn, ga = images.stop - images.start, groups.stop - groups.start
         t = dh * bn * ga * (groups_w + 1)  # tiles of each column offset s in this block
-        first, size = 2 * dh * groups.start, 2 * dh * (ga + 1)  # the block's rows of the padded input
-        lo, hi = min(max(top - first, 0), size), max(min(top + h - first, size), 0)  # those inside x
-        if (lo, hi, left, right) == (0, size, 0, 0):
-            d = x[images, first - top: first - top + size]
+        first, span = 2 * dh * groups.start, 2 * dh * (ga + 1)  # the block's rows of the padded input
+        lo, hi = min(max(top - first, 0), span), max(min(top + h - first, span), 0)  # those inside x
+        if (lo, hi, left, right) == (0, span, 0, 0):
+            d = x[images, first - top: first - top + span]
         else:  # copy into zeros
-            d = _scratch("padded", bn * size * wp * c, dtype).reshape(bn, size, wp, c)
+            d = _scratch("padded", bn * span * wp * c, dtype).reshape(bn, span, wp, c)
             d[:, :lo] = 0
             d[:, hi:] = 0
             d[:, lo:max(hi, lo), :left] = 0
@@ -496,17 +496,17 @@ def _winograd(x, kernel, pads, dilation, out=None):
         q = d.reshape(bn, ga + 1, 2, dh, wp * c)
         here, below = q[:, :ga], q[:, 1:]
         rt = row_t[:a * dh * bn * ga * wb * c].reshape(a, dh, bn, ga, wb * c)
-        rt[..., wp * c:] = 0  # the columns past xp's last one
-        rows = [rt[i].transpose(1, 2, 0, 3)[..., :wp * c] for i in range(a)]
+        rt[..., wp * c:] = 0  # the columns past the padded input's last one
+        tile_rows = [rt[i].transpose(1, 2, 0, 3)[..., :wp * c] for i in range(a)]
         if r == 3:  # B^T = [[1, 0, -1, 0], [0, 1, 1, 0], [0, -1, 1, 0], [0, 1, 0, -1]]
-            np.subtract(here[:, :, 0], below[:, :, 0], out=rows[0])
-            np.add(here[:, :, 1], below[:, :, 0], out=rows[1])
-            np.subtract(below[:, :, 0], here[:, :, 1], out=rows[2])
-            np.subtract(here[:, :, 1], below[:, :, 1], out=rows[3])
+            np.subtract(here[:, :, 0], below[:, :, 0], out=tile_rows[0])
+            np.add(here[:, :, 1], below[:, :, 0], out=tile_rows[1])
+            np.subtract(below[:, :, 0], here[:, :, 1], out=tile_rows[2])
+            np.subtract(here[:, :, 1], below[:, :, 1], out=tile_rows[3])
         else:  # B^T = [[1, -1, 0], [0, 1, 0], [0, 1, -1]]
-            np.subtract(here[:, :, 0], here[:, :, 1], out=rows[0])
-            rows[1][...] = here[:, :, 1]
-            np.subtract(here[:, :, 1], below[:, :, 0], out=rows[2])
+            np.subtract(here[:, :, 0], here[:, :, 1], out=tile_rows[0])
+            tile_rows[1][...] = here[:, :, 1]
+            np.subtract(here[:, :, 1], below[:, :, 0], out=tile_rows[2])
         # Column pass, (B^T d) B, as long operations over every column j, which NumPy runs much
         # faster than operations over every other tile. For r = 3, col j - col (j + 2 dw) is
         # cell 0 of a tile at its first column and cell 3 at its second, and the two others
@@ -544,15 +544,15 @@ def _winograd(x, kernel, pads, dilation, out=None):
         yy = y[:4 * dw * t * f].reshape(4, -1)
         np.matmul(a_kron, mm.reshape(a * a, -1), out=yy)
         yy = yy.reshape(2, 2, dw, dh, bn, ga, groups_w + 1, f)[..., :groups_w, :].transpose(4, 5, 0, 3, 6, 1, 2, 7)
-        rows = min(out_h - first, 2 * dh * ga)
-        dst = out[images, first: first + rows]
+        dst = out[images, first: first + 2 * dh * ga]
         if dst.shape[1:3] == (2 * dh * ga, 2 * dw * groups_w):
             dst.reshape(bn, ga, 2, dh, groups_w, 2, dw, f)[...] = yy
         else:  # the last tiles hang over the output: through the whole grid of tiles
             grid = _scratch("grid", yy.size, dtype).reshape(yy.shape)
             grid[...] = yy
-            dst[...] = grid.reshape(bn, 2 * dh * ga, 2 * dw * groups_w, f)[:, :rows, :out_w]
+            dst[...] = grid.reshape(bn, 2 * dh * ga, 2 * dw * groups_w, f)[:, :dst.shape[1], :out_w]
     return out
+
 
 def convolve2d(x, kernel, bias=None, strides=1, padding="valid", dilation_rate=1, *, force=False):
     """True convolution: cross-correlation with the kernel turned by 180 degrees.
