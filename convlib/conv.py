@@ -370,7 +370,7 @@ def conv2d(x, kernel, bias=None, strides=1, padding="valid", dilation_rate=1, *,
     # row of fh * fw * C numbers per output cell, and multiply by the kernel straight into
     # the output; the block's columns are still in the cache when the product reads them.
     out = np.empty((xp.shape[0], out_h, out_w, n_filters), dtype=k.dtype)
-    blocks = _blocks(xp.shape[0], out_h, out_w * (fh * fw * c + n_filters) * k.itemsize)
+    blocks = _blocks(xp.shape[0], out_h, out_w * (fh * fw * c + n_filters) * k.itemsize, IM2COL_BLOCK_BYTES)
     cols = _scratch("cols", windows[blocks[0]].size, k.dtype)
     for block in blocks:
         part = windows[block].transpose(0, 1, 2, 4, 5, 3)  # (images, rows, W', fh, fw, C)
@@ -384,9 +384,12 @@ def conv2d(x, kernel, bias=None, strides=1, padding="valid", dilation_rate=1, *,
 # Below this many input channels or filters, conv2d keeps the im2col product for 2 x 2 and
 # 3 x 3 kernels: Winograd's transforms would cost about as much as the products they save.
 WINOGRAD_MIN_CHANNELS = 8
-# Scratch memory per block: conv2d works on a few images (or a few rows of one) at a time,
-# so that the block's columns or tiles stay in the processor's cache.
-BLOCK_BYTES = 1 << 21
+# Scratch memory per block: conv2d works on a few images (or a few rows of one) at a time.
+# Winograd's tiles go through several passes, so its blocks are sized for the processor's
+# cache; im2col's columns are read once, and larger blocks make fewer, larger products
+# (each multi-threaded BLAS call can wait for a busy core).
+WINOGRAD_BLOCK_BYTES = 1 << 21
+IM2COL_BLOCK_BYTES = 1 << 24
 
 # Winograd's minimal filtering F(2 x 2, r x r), Y = A^T [(G g G^T) * (B^T d B)] A: for each
 # kernel size r, G and A^T (x) A^T, which maps the products of a tile to its 2 x 2 outputs.
@@ -425,14 +428,14 @@ def _use_winograd(x, kernel, strides):
         return bool(np.isfinite(np.sum(x)) and np.isfinite(np.sum(kernel)))
 
 
-def _blocks(n, rows, row_bytes):
-    """(images, rows) slices that cover n images of `rows` rows each, about BLOCK_BYTES at a
+def _blocks(n, rows, row_bytes, budget):
+    """(images, rows) slices that cover n images of `rows` rows each, about `budget` bytes at a
     time at `row_bytes` per row: whole images when one fits, otherwise runs of rows of one image.
     Either way a block of a C-contiguous (n, rows, ...) array is contiguous."""
-    if rows * row_bytes <= BLOCK_BYTES:
-        step = max(1, BLOCK_BYTES // (rows * row_bytes))
+    if rows * row_bytes <= budget:
+        step = max(1, budget // (rows * row_bytes))
         return [(slice(b, min(n, b + step)), slice(0, rows)) for b in range(0, n, step)]
-    step = max(1, BLOCK_BYTES // row_bytes)
+    step = max(1, budget // row_bytes)
     return [(slice(b, b + 1), slice(a, min(rows, a + step))) for b in range(n) for a in range(0, rows, step)]
 
 
@@ -470,7 +473,7 @@ def _winograd(x, kernel, pads, dilation, out=None):
     groups_h, groups_w = -(-out_h // (2 * dh)), -(-out_w // (2 * dw))
     wb = 2 * dw * (groups_w + 1)  # input columns that the tiles read: the padded input's wp, then zeros
     group_tiles = dh * dw * (groups_w + 1)
-    blocks = _blocks(n, groups_h, group_tiles * (9 * a * c + (a * a + 4) * f) * x.itemsize)
+    blocks = _blocks(n, groups_h, group_tiles * (9 * a * c + (a * a + 4) * f) * x.itemsize, WINOGRAD_BLOCK_BYTES)
     most = max((b.stop - b.start) * (rows.stop - rows.start) for b, rows in blocks)  # row groups
     row_t = _scratch("rows", a * most * 2 * dh * wb * c, dtype)
     col_t = _scratch("columns", (3 if r == 3 else 1) * row_t.size, dtype)

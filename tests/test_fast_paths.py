@@ -103,7 +103,7 @@ def test_winograd_writes_into_a_strided_out():
 @pytest.mark.parametrize("block_bytes", [1, 20_000, 1 << 30])
 def test_winograd_blocks_of_any_size(monkeypatch, block_bytes):
     # One row group per block, a few, and everything at once, with tiles hanging over.
-    monkeypatch.setattr(conv, "BLOCK_BYTES", block_bytes)
+    monkeypatch.setattr(conv, "WINOGRAD_BLOCK_BYTES", block_bytes)
     rng = np.random.default_rng(7)
     x, kernel = rng.standard_normal((3, 13, 9, 2)), rng.standard_normal((3, 3, 2, 2))
     for pads, dilation in [(((1, 1), (1, 1)), (1, 1)), (((0, 2), (3, 1)), (2, 3))]:
@@ -214,7 +214,7 @@ def test_conv2d_with_infinities_as_the_loops(winograd_calls, where):
 ])
 def test_im2col_in_blocks(monkeypatch, block_bytes, kernel_shape, kwargs):
     # Blocks of one output row, or a few images: each block's product goes to its own rows.
-    monkeypatch.setattr(conv, "BLOCK_BYTES", block_bytes)
+    monkeypatch.setattr(conv, "IM2COL_BLOCK_BYTES", block_bytes)
     rng = np.random.default_rng(block_bytes)
     x, kernel, bias = rng.standard_normal((5, 9, 8, 3)), rng.standard_normal(kernel_shape), rng.standard_normal(4)
     np.testing.assert_allclose(cl.conv2d(x, kernel, bias, **kwargs), cl.conv2d_naive(x, kernel, bias, **kwargs),
