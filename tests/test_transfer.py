@@ -260,17 +260,35 @@ def test_cats_vs_dogs_stand_in_folder_reads_with_keras(homes, capsys):
 
 
 def test_chapter_11_run_log_matches_the_stored_chapter():
-    """The run log that chapter 12 shows must say what chapter 11's stored outputs say."""
+    """The run log that chapter 12 shows must say what chapter 11's stored seed table says."""
     log = training.load_run_log("11-transfer-vs-scratch-cpu")
     nb = nbformat.read(ROOT / "lessons" / "11-vgg16-and-transfer.ipynb", as_version=4)
     text = "".join(o.get("text", "") for c in nb.cells if c.cell_type == "code" for o in c.outputs)
     assert "Run profile: cpu" in text  # the chapter's stored run is the cpu profile's
-    table = {int(n.replace(",", "")): (float(a), float(b))
-             for n, a, b in re.findall(r"^\s+([\d,]+)\s+(0\.\d{4})\s+(0\.\d{4})$", text, flags=re.M)}
-    frozen, scratch = log["validation_accuracy"].values()
-    assert sorted(table) == [100, 500, 2000]
-    for n, (transferred, from_scratch) in table.items():
-        assert (frozen[str(n)], scratch[str(n)]) == (transferred, from_scratch)
+    header = re.search(r"^validation accuracy, ([\d,]+) photos; (\d+) steps per run; seeds \[([\d, ]+)\]$",
+                       text, flags=re.M)
+    assert header, "the stored chapter has no seed table"
+    seeds = [int(s) for s in header.group(3).split(",")]
+    assert (log["validation_photos"], log["steps"], log["seeds"]) == (
+        int(header.group(1).replace(",", "")), int(header.group(2)), seeds)
+    assert log["seeds"] == [0, 1, 2] and log["image_size"] == 32
+    # one row per arm and size: arm, photos, mean, min, max, then one accuracy per seed
+    rows = re.findall(r"^(frozen|fine-tuned|scratch) +([\d,]+)((?: +[01]\.\d{4}){%d})$" % (3 + len(seeds)),
+                      text, flags=re.M)
+    arms = list(dict.fromkeys(arm for arm, _, _ in rows))
+    assert arms == ["frozen", "fine-tuned", "scratch"]
+    names = list(log["validation_accuracy"])
+    assert list(log["validation_accuracy_by_seed"]) == names and len(names) == len(arms)
+    for arm, name in zip(arms, names):
+        assert arm.replace("-", " ") in name.replace("-", " "), (arm, name)  # the log's names say which arm
+    assert len(rows) == 9 and {n for _, n, _ in rows} == {"100", "500", "2,000"}
+    for arm, n, numbers in rows:
+        mean, low, high, *per_seed = (float(v) for v in numbers.split())
+        name, size = names[arms.index(arm)], n.replace(",", "")
+        assert log["validation_accuracy"][name][size] == mean
+        assert log["validation_accuracy_by_seed"][name][size] == per_seed
+        assert (low, high) == (min(per_seed), max(per_seed))
+        assert abs(mean - sum(per_seed) / len(per_seed)) <= 5e-5 + 1e-9  # the mean, rounded to 4 decimals
     with pytest.raises(FileNotFoundError, match="name must name a run log"):
         training.load_run_log("no-such-run")
 
