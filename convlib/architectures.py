@@ -149,34 +149,6 @@ def build_alexnet(input_shape=(227, 227, 3), num_classes=1000, dropout=0.5, name
 
 # --------------------------------------------------------------------------- building blocks
 
-def residual_block(x, filters, strides=1, kernel_size=3, name=None):
-    """The two-layer residual block of ResNet (He et al., 2016), functional API.
-
-    Main path: conv (kernel_size, ``strides``) - batch norm - ReLU - conv (kernel_size)
-    - batch norm, giving z. Shortcut: x itself when the shapes already match (stride 1
-    and ``filters`` equal to x's channels), otherwise a 1x1 convolution with the same
-    stride plus batch norm, W_s x. Output: ReLU(z + shortcut). The convolutions have
-    no bias because batch norm follows them.
-    """
-    _, _, channels = _feature_map(x)
-    _positive(filters, "filters")
-    _positive(strides, "strides")
-    _positive(kernel_size, "kernel_size")
-    name = _block_name(name, "res")
-    y = layers.Conv2D(filters, kernel_size, strides=strides, padding="same", use_bias=False, name=f"{name}_conv1")(x)
-    y = layers.BatchNormalization(name=f"{name}_bn1")(y)
-    y = layers.Activation("relu", name=f"{name}_relu1")(y)
-    y = layers.Conv2D(filters, kernel_size, padding="same", use_bias=False, name=f"{name}_conv2")(y)
-    y = layers.BatchNormalization(name=f"{name}_bn2")(y)
-    if strides == 1 and channels == filters:
-        shortcut = x
-    else:
-        shortcut = layers.Conv2D(filters, 1, strides=strides, use_bias=False, name=f"{name}_proj")(x)
-        shortcut = layers.BatchNormalization(name=f"{name}_proj_bn")(shortcut)
-    y = layers.Add(name=f"{name}_add")([y, shortcut])
-    return layers.Activation("relu", name=f"{name}_out")(y)
-
-
 def inception_module(x, f1, f3_reduce, f3, f5_reduce, f5, pool_proj, name=None):
     """An Inception module of GoogLeNet (Szegedy et al., 2015), functional API.
 
@@ -257,12 +229,12 @@ def separable_block(x, repeats=3, name=None):
 
 
 def block_model(block, input_shape, **kwargs):
-    """Wrap one block (``residual_block``, ``inception_module``, ...) in a model on ``keras.Input(input_shape)``.
+    """Wrap one block (``inception_module``, ``separable_conv``, ...) in a model on ``keras.Input(input_shape)``.
 
     Keyword arguments go to the block; ``name`` names both the block's layers and the model.
     """
     if not callable(block):
-        raise ValueError(f"block must be a function such as residual_block; got {block!r}.")
+        raise ValueError(f"block must be a function such as inception_module; got {block!r}.")
     _image_shape(input_shape, 1, "")
     inputs = keras.Input(input_shape, name="input")
     outputs = block(inputs, **kwargs)

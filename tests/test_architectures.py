@@ -22,7 +22,6 @@ from convlib.architectures import (  # noqa: E402
     build_vgg,
     depth,
     inception_module,
-    residual_block,
     separable_block,
     separable_conv,
 )
@@ -142,52 +141,6 @@ def test_lenet_and_alexnet_errors_say_what_to_change():
         build_alexnet((227, 227))
 
 
-# --------------------------------------------------------------------------- residual blocks
-
-def test_identity_shortcut_keeps_the_shape_and_adds_the_input():
-    model = block_model(residual_block, (8, 8, 16), filters=16, name="res")
-    assert tuple(model.output.shape) == (None, 8, 8, 16)
-    assert not any("proj" in layer.name for layer in model.layers)
-    assert model.count_params() == 2 * conv_params(3, 16, 16, use_bias=False) + 2 * bn_params(16)
-    _, parents, _ = model_graph(model)
-    assert parents["res_add"] == ["res_bn2", "input"]
-    # With the main path's kernels at zero, z = 0 and the block returns ReLU(x): the shortcut is the identity.
-    for layer in model.layers:
-        if layer.name.startswith("res_conv"):
-            layer.set_weights([np.zeros_like(w) for w in layer.get_weights()])
-    x = np.random.default_rng(0).normal(size=(2, 8, 8, 16)).astype("float32")
-    np.testing.assert_allclose(model.predict(x, verbose=0), np.maximum(x, 0), atol=1e-6)
-
-
-@pytest.mark.parametrize("filters, strides, out_shape", [(32, 2, (4, 4, 32)), (32, 1, (8, 8, 32)),
-                                                         (16, 2, (4, 4, 16))])
-def test_projection_shortcut_when_channels_or_size_change(filters, strides, out_shape):
-    model = block_model(residual_block, (8, 8, 16), filters=filters, strides=strides, name="res")
-    assert tuple(model.output.shape[1:]) == out_shape
-    assert out_shape[:2] == (output_size(8, 3, padding="same", strides=strides),) * 2
-    proj = model.get_layer("res_proj")
-    assert tuple(proj.output.shape[1:]) == out_shape
-    assert proj.count_params() == conv_params(1, 16, filters, use_bias=False)
-    convs = (conv_params(3, 16, filters, use_bias=False) + conv_params(3, filters, filters, use_bias=False)
-             + conv_params(1, 16, filters, use_bias=False))
-    assert model.count_params() == convs + 3 * bn_params(filters)
-    _, parents, _ = model_graph(model)
-    assert parents["res_add"] == ["res_bn2", "res_proj_bn"]
-
-
-def test_residual_block_errors_say_what_to_change():
-    import keras
-
-    with pytest.raises(ValueError, match="4-D feature map"):
-        residual_block(keras.Input((8, 16)), 16)
-    with pytest.raises(ValueError, match="filters must be a positive integer"):
-        residual_block(keras.Input((8, 8, 16)), 0)
-    with pytest.raises(ValueError, match="strides must be a positive integer"):
-        residual_block(keras.Input((8, 8, 16)), 16, strides=(2, 2))
-    with pytest.raises(ValueError, match="name must be a non-empty string"):
-        residual_block(keras.Input((8, 8, 16)), 16, name="")
-
-
 # --------------------------------------------------------------------------- Inception
 
 def test_inception_1x1_bottleneck_multiplications_of_the_curriculum():
@@ -230,6 +183,10 @@ def test_inception_errors_say_what_to_change():
         inception_module(keras.Input((28, 28, 192)), 64, 96, 128, 0, 32, 32)
     with pytest.raises(ValueError, match="f1 must be a positive integer"):
         inception_module(keras.Input((28, 28, 192)), None, 96, 128, 16, 32, 32)
+    with pytest.raises(ValueError, match="x must be a 4-D feature map .* got \\(None, 28, 192\\)"):
+        inception_module(keras.Input((28, 192)), 64, 96, 128, 16, 32, 32)
+    with pytest.raises(ValueError, match="name must be a non-empty string .* got ''"):
+        inception_module(keras.Input((28, 28, 192)), 64, 96, 128, 16, 32, 32, name="")
 
 
 # --------------------------------------------------------------------------- depthwise separable
@@ -273,6 +230,15 @@ def test_separable_block_matches_a_middle_flow_block_of_keras_xception():
     block5 = [layer for layer in xception.layers if layer.name.startswith("block5_")]
     assert sum(layer.count_params() for layer in block5) == ours.count_params()
     assert tuple(block5[-1].output.shape[1:]) == (19, 19, 728)
+    _, parents, _ = model_graph(ours)
+    assert parents["mid_add"] == ["mid_bn3", "input"]  # the identity shortcut joins the last batch norm
+    # With the separable kernels at zero the main path gives only the batch-norm offsets (0 at
+    # initialisation), so the block returns its input unchanged.
+    for layer in ours.layers:
+        if layer.name.startswith("mid_sepconv"):
+            layer.set_weights([np.zeros_like(w) for w in layer.get_weights()])
+    x = np.random.default_rng(0).normal(size=(1, 19, 19, 728)).astype("float32")
+    np.testing.assert_allclose(ours.predict(x, verbose=0), x, atol=1e-6)
 
 
 def test_separable_errors_say_what_to_change():
@@ -285,7 +251,7 @@ def test_separable_errors_say_what_to_change():
     with pytest.raises(ValueError, match="repeats must be a positive integer"):
         separable_block(keras.Input((8, 8, 3)), repeats=0)
     with pytest.raises(ValueError, match="block must be a function"):
-        block_model("residual_block", (8, 8, 3))
+        block_model("inception_module", (8, 8, 3))
 
 
 # --------------------------------------------------------------------------- Keras Applications
